@@ -1,0 +1,42 @@
+"""Make text from data safe to place in HTML, attributes and JS template literals.
+
+folium places popup and tooltip HTML inside JavaScript template literals
+(backticks), so besides the HTML specials the characters that end or interpolate
+such a literal (backtick, ``$``, backslash) are turned into character references.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import urlsplit
+
+_JS_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or a quoted attribute, safe inside a JS template literal."""
+    if value is None:
+        return ""
+    return html.escape(str(value), quote=True).translate(_JS_LITERAL)
+
+
+def safe_url(url: object) -> str | None:
+    """The URL if it is an absolute http(s) URL, else None (no javascript:, data: ...)."""
+    if not isinstance(url, str):
+        return None
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return text
+    return None
+
+
+def link(url: object, text: object) -> str:
+    """An escaped ``<a>`` for http(s) URLs, plain escaped text otherwise."""
+    href = safe_url(url)
+    if href is None:
+        return esc(text)
+    return f'<a href="{esc(href)}" target="_blank" rel="noopener noreferrer">{esc(text)}</a>'

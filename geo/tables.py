@@ -1,0 +1,99 @@
+"""Read a CSV table against its declared columns, collecting problems per cell.
+
+The parser never raises on bad content: it returns the typed frame together with
+a list of :class:`~geo.errors.Problem`, each naming the file, the CSV line and the
+column, so that ``minetrack validate`` can print every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Problem
+from .schema import SLUG, Column
+
+TRUE = {"true", "yes", "1", "y", "t"}
+FALSE = {"false", "no", "0", "n", "f"}
+
+
+def line_numbers(frame: pd.DataFrame) -> pd.Series:
+    """CSV line number of each row (header is line 1)."""
+    return pd.Series(range(2, len(frame) + 2), index=frame.index)
+
+
+def read_table(path: Path | str, columns: Sequence[Column]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read ``path`` as CSV and parse each declared column.
+
+    Returns the frame (typed columns; missing optional values as NA) and the
+    problems found. A file that cannot be read gives one file-level problem and
+    an empty frame.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        return pd.DataFrame(), [Problem(name, 0, "", "file not found")]
+    except UnicodeDecodeError as exc:
+        return pd.DataFrame(), [Problem(name, 0, "", f"not UTF-8 text ({exc.reason})")]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return pd.DataFrame(), [Problem(name, 0, "", f"unreadable CSV: {first}")]
+
+    problems: list[Problem] = []
+    raw.columns = [c.strip() for c in raw.columns]
+    missing = [c.name for c in columns if c.name not in raw.columns]
+    for col in missing:
+        problems.append(Problem(name, 1, col, "required column is missing"))
+    if missing:
+        return raw.iloc[0:0], problems
+
+    lines = line_numbers(raw)
+    out = raw.copy()
+    for col in columns:
+        text = raw[col.name].str.strip()
+        empty = text == ""
+        if col.required:
+            for i in text.index[empty]:
+                problems.append(Problem(name, lines[i], col.name, "required value is empty"))
+        if col.kind in ("float", "int"):
+            num = pd.to_numeric(text.where(~empty), errors="coerce")
+            bad = ~empty & num.isna()
+            if col.kind == "int":
+                bad |= ~empty & num.notna() & (num % 1 != 0)
+            for i in text.index[bad]:
+                problems.append(
+                    Problem(name, lines[i], col.name, f"expected a number, got {text[i]!r}")
+                )
+            out[col.name] = num.astype("Int64") if col.kind == "int" and not bad.any() else num
+        elif col.kind == "bool":
+            low = text.str.lower()
+            bad = ~empty & ~low.isin(TRUE | FALSE)
+            for i in text.index[bad]:
+                problems.append(
+                    Problem(name, lines[i], col.name, f"expected true or false, got {text[i]!r}")
+                )
+            out[col.name] = low.map(lambda v: True if v in TRUE else (False if v in FALSE else pd.NA))
+        elif col.kind == "slug":
+            bad = ~empty & ~text.str.match(SLUG)
+            for i in text.index[bad]:
+                problems.append(
+                    Problem(name, lines[i], col.name,
+                            f"{text[i]!r} is not a slug (lowercase letters, digits, hyphens)")
+                )
+            out[col.name] = text
+        elif col.kind == "list":
+            out[col.name] = text.map(lambda v: ";".join(p.strip() for p in v.split(";") if p.strip()))
+        else:
+            out[col.name] = text
+    return out, problems
+
+
+def split_list(value: object) -> list[str]:
+    """Items of a semicolon-separated cell (empty list for empty or NA)."""
+    if not isinstance(value, str) or not value:
+        return []
+    return [p for p in value.split(";") if p]

@@ -1,0 +1,37 @@
+"""Shared fixtures: a writable copy of the bundled data folder, and a CLI runner."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from geo.paths import data_dir
+
+TABLES = ("sites.csv", "sources.csv", "owners.csv", "ownership.csv")
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of the bundled CSV tables in a temp folder, for tests that break them."""
+    out = tmp_path / "data"
+    out.mkdir()
+    for name in TABLES:
+        shutil.copy(data_dir() / name, out / name)
+    return out
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def write(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

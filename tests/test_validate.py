@@ -1,0 +1,171 @@
+"""Every class of bad input gets a one-line problem naming file, row and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import read, write
+
+from geo import DataError, check_dataset, load_sites, read_sites
+from geo.cli import main
+
+
+def problems_for(path: Path) -> list[str]:
+    return [str(p) for p in read_sites(path).problems]
+
+
+def edit(data_copy: Path, row: int, **values) -> Path:
+    """Set fields of the sites table's ``row`` (0-based data row); returns the file."""
+    path = data_copy / "sites.csv"
+    frame = read(path)
+    for k, v in values.items():
+        frame.loc[row, k] = v
+    write(frame, path)
+    return path
+
+
+def test_bundled_data_is_valid():
+    assert check_dataset() == []
+
+
+def test_wrong_type_in_numeric_field(data_copy):
+    path = edit(data_copy, 0, latitude="north")
+    [p] = problems_for(path)
+    assert "sites.csv:2 [latitude]" in p and "expected a number" in p
+
+
+def test_missing_required_value(data_copy):
+    path = edit(data_copy, 3, name="")
+    [p] = problems_for(path)
+    assert "sites.csv:5 [name]" in p and "empty" in p
+
+
+def test_missing_column(data_copy):
+    path = data_copy / "sites.csv"
+    write(read(path).drop(columns=["stage"]), path)
+    [p] = problems_for(path)
+    assert "[stage]" in p and "missing" in p
+
+
+def test_duplicate_id(data_copy):
+    path = data_copy / "sites.csv"
+    frame = read(path)
+    frame.loc[5, "id"] = frame.loc[4, "id"]
+    write(frame, path)
+    [p] = problems_for(path)
+    assert "sites.csv:7 [id]" in p and "duplicate id" in p
+
+
+def test_latitude_out_of_range(data_copy):
+    path = edit(data_copy, 1, latitude="95.5")
+    [p] = problems_for(path)
+    assert "sites.csv:3 [latitude]" in p and "outside [-90, 90]" in p
+
+
+def test_swapped_latitude_longitude(data_copy):
+    frame = read(data_copy / "sites.csv")
+    # Pick a site whose swapped coordinates are themselves valid (|lon| <= 90).
+    row = frame.index[frame["longitude"].astype(float).abs() <= 90][0]
+    lat, lon = frame.loc[row, "latitude"], frame.loc[row, "longitude"]
+    path = edit(data_copy, row, latitude=lon, longitude=lat)
+    [p] = problems_for(path)
+    assert f"sites.csv:{row + 2} [latitude/longitude]" in p
+    assert "look swapped" in p
+
+
+def test_point_in_wrong_country(data_copy):
+    frame = read(data_copy / "sites.csv")
+    row = frame.index[frame["country"] == "CHL"][0]
+    path = edit(data_copy, row, country="ARG", admin1="")
+    [p] = problems_for(path)
+    assert f"sites.csv:{row + 2} [latitude/longitude]" in p
+    assert "lies in CHL, not in stated country ARG" in p
+
+
+def test_point_in_wrong_us_state(data_copy):
+    frame = read(data_copy / "sites.csv")
+    row = frame.index[frame["admin1"] == "AZ"][0]
+    path = edit(data_copy, row, admin1="NM")
+    [p] = problems_for(path)
+    assert "[admin1]" in p and "point lies in AZ, not in stated state NM" in p
+
+
+def test_unknown_stage_and_type_and_country(data_copy):
+    path = edit(data_copy, 2, stage="producing-ish", type="quarry", country="XYZ")
+    found = problems_for(path)
+    assert any("[stage]" in p and "unknown stage 'producing-ish'" in p for p in found)
+    assert any("[type]" in p and "unknown site type 'quarry'" in p for p in found)
+    assert any("[country]" in p and "unknown country code 'XYZ'" in p for p in found)
+
+
+def test_loose_stage_spelling_is_normalised(data_copy):
+    path = edit(data_copy, 0, stage="Care and maintenance")
+    assert problems_for(path) == []
+    assert load_sites(path).loc[0, "stage"] == "care-and-maintenance"
+
+
+def test_unknown_source_id(data_copy):
+    path = edit(data_copy, 0, sources="no-such-source")
+    [p] = problems_for(path)
+    assert "[sources]" in p and "unknown source id 'no-such-source'" in p
+
+
+def test_stakes_over_100_percent(data_copy):
+    path = data_copy / "ownership.csv"
+    stakes = read(path)
+    site = stakes["site_id"].iloc[0]
+    stakes.loc[stakes["site_id"] == site, "equity_pct"] = "60"
+    extra = stakes.iloc[[0]].copy()
+    extra["owner_id"] = read(data_copy / "owners.csv")["id"].iloc[-1]
+    if extra["owner_id"].iloc[0] in set(stakes.loc[stakes.site_id == site, "owner_id"]):
+        extra["owner_id"] = read(data_copy / "owners.csv")["id"].iloc[-2]
+    extra["operator"] = "false"
+    write(__import__("pandas").concat([stakes, extra]), path)
+    found = [str(p) for p in check_dataset(data_copy)]
+    assert any("ownership.csv" in p and "[equity_pct]" in p and "over 100%" in p for p in found)
+
+
+def test_ownership_unknown_owner(data_copy):
+    path = data_copy / "ownership.csv"
+    stakes = read(path)
+    stakes.loc[0, "owner_id"] = "nobody-inc"
+    write(stakes, path)
+    found = [str(p) for p in check_dataset(data_copy)]
+    assert any("ownership.csv:2 [owner_id]" in p and "unknown owner id 'nobody-inc'" in p
+               for p in found)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00garbage\x00", b""])
+def test_unreadable_file(tmp_path, content):
+    path = tmp_path / "sites.csv"
+    path.write_bytes(content)
+    [p] = problems_for(path)
+    assert str(path) in p
+
+
+def test_missing_file(tmp_path):
+    [p] = problems_for(tmp_path / "nope.csv")
+    assert "file not found" in p
+
+
+def test_load_sites_raises_with_every_problem(data_copy):
+    path = edit(data_copy, 0, latitude="x", stage="nope")
+    with pytest.raises(DataError) as err:
+        load_sites(path)
+    assert len(err.value.problems) == 2
+
+
+def test_cli_validate_exit_code_and_one_line_errors(data_copy, runner):
+    path = edit(data_copy, 0, latitude="95", stage="nope")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("error: ") and "sites.csv:2" in line for line in lines)
+    assert "Traceback" not in result.output
+
+
+def test_cli_validate_bundled_ok(runner):
+    result = runner.invoke(main, ["validate"])
+    assert result.exit_code == 0, result.output
