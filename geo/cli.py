@@ -184,6 +184,57 @@ def join(path, max_distance, fmt, output) -> None:
     _run(go)
 
 
+@main.command(epilog="""\b
+Examples:
+  minetrack embed site/us-copper.html
+  minetrack embed site/us-copper.html --src https://example.org/maps/us-copper.html --aspect 4:3
+  minetrack embed site/us-copper.html --height 480 --srcdoc > snippet.html
+""")
+@click.argument("map_file", metavar="MAP", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--width", default="100%", show_default=True, help="CSS width (pixels or e.g. 100%).")
+@click.option("--height", default=None, help="Fixed height (pixels or CSS length); overrides --aspect.")
+@click.option("--aspect", default="16:9", show_default=True, help="Width:height ratio when no --height.")
+@click.option("--src", default=None, help="URL to write in the snippet (default: MAP as given).")
+@click.option("--srcdoc", is_flag=True, help="Embed the whole map in the snippet (no second file).")
+def embed(map_file, width, height, aspect, src, srcdoc) -> None:
+    """Print an <iframe> snippet that shows a built map inside another page or report."""
+    from .embed import iframe_snippet
+
+    click.echo(_run(lambda: iframe_snippet(map_file, src=src, width=width, height=height,
+                                           aspect=aspect, srcdoc=srcdoc)))
+
+
+@main.command(epilog="""\b
+Examples:
+  minetrack png site/world-copper.html --output world.png
+  minetrack png site/us-copper.html --output us.png --width 1600 --height 1000 --scale 2
+""")
+@click.argument("map_file", metavar="MAP.html", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="PNG file to write (atomically).")
+@click.option("--width", default=1200, show_default=True, type=int, help="Viewport width, CSS px.")
+@click.option("--height", default=800, show_default=True, type=int, help="Viewport height, CSS px.")
+@click.option("--scale", default=1.0, show_default=True, type=float, help="Device pixel ratio (2 = retina).")
+@click.option("--view", "hash_", default=None, metavar="HASH",
+              help="A view as in the map's URL hash, e.g. 'map=5/35/-110&site=morenci'.")
+def png(map_file, output, width, height, scale, hash_) -> None:
+    """Render a built map to a PNG picture (legend, scale bar and attribution included)
+    with headless Chromium (/usr/bin/chromium, or $MINETRACK_CHROMIUM), offline."""
+    from .embed import snapshot
+
+    def go():
+        try:
+            return snapshot(map_file, output, width=width, height=height, scale=scale, hash=hash_)
+        except ImportError as exc:
+            raise ValueError("minetrack png needs Playwright: pip install playwright") from exc
+        except Exception as exc:
+            if type(exc).__module__.startswith("playwright"):
+                raise ValueError(f"Chromium failed: {str(exc).splitlines()[0]}") from exc
+            raise
+
+    click.echo(str(_run(go)))
+
+
 @main.command(name="layers")
 def layers_cmd() -> None:
     """List the layers (layers/*.toml) and map recipes (maps/*.toml)."""

@@ -1,13 +1,14 @@
-"""Render map recipes to Leaflet HTML with folium.
+"""Render map recipes to self-contained Leaflet HTML (folium + minetrack's runtime).
 
-Each recipe layer becomes one toggleable group per category (``group_by``),
-circles coloured by ``color_by`` through the layer's palette and sized by
-``size_by``; every site gets a tooltip (its name) and a popup with its facts,
-owners and sources. The bundled country polygons, simplified, are drawn as an
-offline basemap so a map reads without tiles; online tiles are an optional layer.
+A page carries everything it needs: Leaflet and minetrack's JS/CSS inlined
+(:mod:`geo.assets`), the data as JSON (:mod:`geo.mapdata`), and an offline
+basemap of simplified country polygons; online tiles are optional base layers.
+It makes no network request unless the reader picks a tile layer.
 
-All text from data passes through :func:`geo.htmltext.esc`; element ids are
-numbered, not random, so the same inputs give the same HTML.
+Each recipe layer becomes one canvas point layer per category of ``group_by``,
+coloured by ``color_by`` through the layer spec's palette and sized by
+``size_by``; the legend, filters, search and URL hash are the runtime's. Element
+ids are numbered, not random, so the same inputs give byte-identical HTML.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import branca.element
 import folium
@@ -24,26 +26,28 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
-from jinja2 import Template
+from branca.element import Element, MacroElement
+from folium.template import Template
 
-from .htmltext import esc, link
+from . import assets
+from .htmltext import esc
 from .layers import LayerSpec, load_layer_spec
 from .load import load_countries, load_owners, load_ownership, load_sites, load_sources
+from .mapdata import point_layer, script_json
 from .ownership import stakes
 from .recipes import Recipe, RecipeLayer, load_recipe, recipe_names
 from .select import filter_sites
 from .tables import split_list
 from .write import write_text
 
-FALLBACK_COLOR = "#6a3d9a"
 BASEMAP_TOLERANCE_DEG = 0.05  # ~5 km: enough for a world or national overview
 
 LABELS = {
     "type": "Type", "stage": "Stage", "commodities": "Commodities", "country": "Country",
     "admin1": "State / region", "capacity": "Output / capacity", "start_year": "Start year",
-    "location_accuracy": "Location", "notes": "Notes",
+    "location_accuracy": "Location", "notes": "Notes", "owners": "Owners",
 }
+FILTER_FIELDS = (("stage", "Stage"), ("type", "Type"), ("commodities", "Commodity"))
 
 
 @contextlib.contextmanager
@@ -60,7 +64,7 @@ def deterministic_ids() -> Iterator[None]:
 
 @dataclass
 class Facts:
-    """The tables a popup draws on, loaded once per build."""
+    """The tables a map draws on, loaded once per build."""
 
     sites: gpd.GeoDataFrame
     countries: gpd.GeoDataFrame
@@ -82,88 +86,142 @@ class Facts:
         )
 
 
-class _Html(MacroElement):
-    """A fixed block of (already escaped) HTML on the map, with its CSS."""
+class OfflineMap(folium.Map):
+    """A folium Map whose page inlines Leaflet and minetrack's runtime (no CDN links).
+
+    Also drops folium's ``user-scalable=no`` so readers can zoom the page.
+    """
+
+    default_js: ClassVar[list] = []
+    default_css: ClassVar[list] = []
 
     _template = Template("""
-        {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
-        {% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}
+        {% macro header(this, kwargs) %}
+            <meta name="viewport" content="width=device-width, initial-scale=1.0" />
+            <style>{{ this.css }}</style>
+            <script>{{ this.js }}</script>
+        {% endmacro %}
+        {% macro html(this, kwargs) %}
+            <div class="folium-map mt-map" id={{ this.get_name()|tojson }} role="region"
+                 aria-label="{{ this.label }}" aria-describedby="mt-summary"></div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map(
+                {{ this.get_name()|tojson }},
+                {
+                    center: {{ this.location|tojson }},
+                    crs: L.CRS.{{ this.crs }},
+                    ...{{ this.options|tojavascript }}
+                }
+            );
+            {%- if this.control_scale %}
+            L.control.scale({position: "bottomleft"}).addTo({{ this.get_name() }});
+            {%- endif %}
+        {% endmacro %}
     """)
 
-    def __init__(self, body: str, css: str = ""):
+    def __init__(self, *, label: str, **kwargs):
+        super().__init__(**kwargs)
+        self.label = esc(label)
+        self.css = assets.leaflet_css() + assets.own_css()
+        self.js = assets.leaflet_js() + "\n" + assets.own_js()
+
+
+class _Runtime(MacroElement):
+    """The data of a map as JSON plus the call that starts minetrack's runtime."""
+
+    _template = Template("""
+        {% macro html(this, kwargs) %}
+            <script type="application/json" id="{{ this.get_name() }}-data">{{ this.json }}</script>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = new minetrack.App(
+                {{ this._parent.get_name() }},
+                JSON.parse(document.getElementById("{{ this.get_name() }}-data").textContent),
+                {{ this.control.get_name() }}
+            );
+        {% endmacro %}
+    """)
+
+    def __init__(self, config: dict, control: folium.LayerControl):
         super().__init__()
-        self._name = "MinetrackHtml"
-        self.body = body
-        self.css = css
+        self._name = "MinetrackApp"
+        self.json = script_json(config)
+        self.control = control
 
 
-TITLE_CSS = (
-    ".mt-title{position:absolute;top:10px;left:50px;z-index:1000;background:#fff;"
-    "padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
-    "font:14px/1.3 system-ui,sans-serif;max-width:60%}"
-    ".mt-title h1{font-size:16px;margin:0}.mt-title p{margin:2px 0 0;font-size:12px}"
-)
-LEGEND_CSS = (
-    ".mt-legend{position:absolute;bottom:24px;right:10px;z-index:1000;background:#fff;"
-    "padding:6px 10px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
-    "font:12px/1.5 system-ui,sans-serif}"
-    ".mt-legend h2{font-size:13px;margin:0 0 4px}"
-    ".mt-legend i{display:inline-block;width:11px;height:11px;border-radius:50%;"
-    "margin-right:6px;vertical-align:middle;border:1px solid #333}"
-)
-POPUP_CSS = (
-    ".mt-popup{font:12px/1.4 system-ui,sans-serif}.mt-popup h3{font-size:14px;margin:0 0 4px}"
-    ".mt-popup th{text-align:left;padding-right:8px;vertical-align:top}"
-    ".mt-popup ol{margin:2px 0;padding-left:18px}"
-)
+def offline_basemap(countries: gpd.GeoDataFrame) -> folium.GeoJson:
+    """Simplified country polygons drawn as a tile-free base layer."""
+    simple = shapely.simplify(countries.geometry.values, BASEMAP_TOLERANCE_DEG, preserve_topology=True)
+    simple = shapely.set_precision(simple, 0.001)
+    layer = gpd.GeoDataFrame(geometry=simple, crs=countries.crs)
+    return folium.GeoJson(
+        layer.to_json(drop_id=True),
+        name="Countries (offline, Natural Earth)",
+        style_function=lambda _: {"color": "#8c8c8c", "weight": 0.6, "fillColor": "#f4f1ea",
+                                  "fillOpacity": 1.0},
+        interactive=False,
+        overlay=False,
+        control=True,
+    )
+
+
+def tile_layers() -> list[folium.TileLayer]:
+    """Optional online base layers (not loaded unless the reader picks one)."""
+    return [
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=False, show=False,
+            referrerPolicy="strict-origin-when-cross-origin",
+        ),
+        folium.TileLayer(
+            "Esri.WorldGrayCanvas", name="Esri light grey tiles (online)", overlay=False, show=False,
+        ),
+    ]
 
 
 def _capacity_text(row: pd.Series) -> str:
     if pd.isna(row.get("capacity")):
         return ""
-    parts = [f"{row['capacity']:g} {row.get('capacity_unit') or ''}".strip()]
+    figure = f"{row['capacity']:g} {row.get('capacity_unit') or ''}".strip()
     extra = ", ".join(str(v) for v in (row.get("capacity_basis"), row.get("capacity_year"))
                       if v is not None and not pd.isna(v) and v != "")
-    return f"{parts[0]} ({extra})" if extra else parts[0]
+    return f"{figure} ({extra})" if extra else figure
 
 
-def popup_html(row: pd.Series, spec: LayerSpec, facts: Facts) -> str:
-    """The popup of one site: its facts, owners and sources, every value escaped."""
-    cells = []
-    for f in spec.popup_fields:
-        value = _capacity_text(row) if f == "capacity" else row.get(f)
-        if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
-            continue
-        if f == "country":
-            value = f"{row.get('country_name') or ''} ({value})".strip()
-        if f == "commodities":
-            value = ", ".join(split_list(value))
-        cells.append(f"<tr><th>{esc(LABELS.get(f, f))}</th><td>{esc(value)}</td></tr>")
-    site_stakes = facts.stakes[facts.stakes["site_id"] == row["id"]]
-    if len(site_stakes):
-        items = []
-        for _, s in site_stakes.iterrows():
-            op = " (operator)" if s["operator"] is True else ""
-            items.append(f"{esc(s['owner_name'])} {s['equity_pct']:g}%{op}, as of {esc(s['as_of'])}")
-        cells.append(f"<tr><th>Owners</th><td>{'<br>'.join(items)}</td></tr>")
+def _owners_text(site_stakes: pd.DataFrame) -> str:
+    parts = []
+    for name, pct, op, as_of in site_stakes[["owner_name", "equity_pct", "operator", "as_of"]].itertuples(
+            index=False):
+        parts.append(f"{name} {pct:g}%{' (operator)' if op is True else ''}, as of {as_of}")
+    return "; ".join(parts)
+
+
+def site_table(rows: gpd.GeoDataFrame, spec: LayerSpec, facts: Facts) -> tuple[gpd.GeoDataFrame, list]:
+    """Rows with display columns for popups (country name, capacity, owners) and their citations."""
+    names = facts.countries.set_index("iso_a3")["name"]
+    out = rows.copy()
+    out["country"] = (out["country"].map(names).fillna("") + " (" + out["country"] + ")").str.strip()
+    out["commodities"] = out["commodities"].str.replace(";", ", ")
+    out["capacity"] = [_capacity_text(r) for _, r in rows.iterrows()]
+    by_site = dict(tuple(facts.stakes.groupby("site_id")))
+    out["owners"] = [_owners_text(by_site[i]) if i in by_site else "" for i in rows["id"]]
     src = facts.sources.set_index("id")
     refs = []
-    for sid in split_list(row.get("sources")):
-        if sid in src.index:
-            s = src.loc[sid]
-            refs.append(f"<li>{esc(s['publisher'])}, {link(s['url'], s['title'])} ({esc(s['year'])})</li>")
-    sources = f"<p><b>Sources</b></p><ol>{''.join(refs)}</ol>" if refs else ""
-    return (f'<div class="mt-popup"><h3>{esc(row["name"])}</h3>'
-            f"<table>{''.join(cells)}</table>{sources}</div>")
+    for cell in rows["sources"]:
+        refs.append([[str(src.at[s, "publisher"]), str(src.at[s, "title"]), str(src.at[s, "url"]),
+                      str(src.at[s, "year"])] for s in split_list(cell) if s in src.index])
+    out["filter_commodities"] = rows["commodities"]
+    return out, refs
 
 
-def _radius(values: pd.Series, units: pd.Series, size: dict, enabled: bool) -> np.ndarray:
+def _radius(rows: pd.DataFrame, size: dict, enabled: bool) -> np.ndarray:
     default = float(size.get("default_radius", 6))
-    out = np.full(len(values), default)
-    if not enabled:
+    out = np.full(len(rows), default)
+    if not enabled or "capacity" not in rows:
         return out
-    prefix = size.get("unit_prefix", "")
-    ok = values.notna().to_numpy() & units.fillna("").str.startswith(prefix).to_numpy()
+    values = pd.to_numeric(rows["capacity"], errors="coerce")
+    units = rows["capacity_unit"].fillna("")
+    ok = values.notna().to_numpy() & units.str.startswith(size.get("unit_prefix", "")).to_numpy()
     if ok.any():
         v = np.sqrt(values.to_numpy(dtype=float, na_value=0.0))
         vmax = v[ok].max() or 1.0
@@ -172,30 +230,22 @@ def _radius(values: pd.Series, units: pd.Series, size: dict, enabled: bool) -> n
     return out
 
 
-def offline_basemap(countries: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Simplified country polygons drawn as a tile-free basemap."""
-    simple = gpd.GeoDataFrame(
-        {"iso_a3": countries["iso_a3"]},
-        geometry=shapely.simplify(countries.geometry.values, BASEMAP_TOLERANCE_DEG,
-                                  preserve_topology=True),
-        crs=countries.crs,
-    )
-    simple["geometry"] = shapely.set_precision(simple.geometry.values, 0.001)
-    return folium.GeoJson(
-        simple.to_json(drop_id=True),
-        name="Countries (offline basemap)",
-        style_function=lambda _: {"color": "#8c8c8c", "weight": 0.6, "fillColor": "#f2efe9",
-                                  "fillOpacity": 1.0},
-        interactive=False,
-        control=False,
-    )
-
-
 def _layer_rows(layer: RecipeLayer, spec: LayerSpec, facts: Facts) -> gpd.GeoDataFrame:
     rows = filter_sites(facts.sites, **spec.filter)
-    rows = filter_sites(rows, **layer.filter)
-    names = facts.countries.set_index("iso_a3")["name"]
-    return rows.assign(country_name=rows["country"].map(names))
+    return filter_sites(rows, **layer.filter)
+
+
+def summary_text(recipe: Recipe, shown: gpd.GeoDataFrame) -> str:
+    """A plain-text description of the map for screen readers and alt text."""
+    def counts(field: str) -> str:
+        vc = shown[field].value_counts()
+        return ", ".join(f"{n} {k}" for k, n in vc.items())
+
+    if not len(shown):
+        return f"{recipe.title}. No sites match this map's filters."
+    return (f"{recipe.title}. {recipe.description} The map shows {len(shown)} sites in "
+            f"{shown['country'].nunique()} countries; by type: {counts('type')}; "
+            f"by stage: {counts('stage')}.")
 
 
 def render_recipe(recipe: Recipe | str, facts: Facts | None = None) -> folium.Map:
@@ -208,60 +258,100 @@ def render_recipe(recipe: Recipe | str, facts: Facts | None = None) -> folium.Ma
 
 
 def _render(recipe: Recipe, facts: Facts) -> folium.Map:
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False, zoom_start=2,
+    m = OfflineMap(label=recipe.title, tiles=None, control_scale=True, zoom_start=2,
                    location=[20, 0], world_copy_jump=True)
+    m.get_root().title = esc(recipe.title)
     offline_basemap(facts.countries).add_to(m)
-    folium.TileLayer("OpenStreetMap", name="Online tiles (OpenStreetMap)",
-                     overlay=True, show=False).add_to(m)
-    legends = []
+    for tiles in tile_layers():
+        tiles.add_to(m)
+    config: dict = {"layers": [], "filters": [], "search": True}
+    shown_parts = []
     bounds = []
     for layer in recipe.layers:
         spec = load_layer_spec(layer.layer)
         rows = _layer_rows(layer, spec, facts)
+        shown_parts.append(rows)
+        if not len(rows):
+            continue
+        bounds.append(rows.total_bounds)
+        table, refs = site_table(rows, spec, facts)
+        radius = _radius(rows, spec.size, layer.size_by is not None)
         palette = spec.palettes.get(layer.color_by or "", {})
-        radius = _radius(rows.get("capacity", pd.Series(index=rows.index, dtype=float)),
-                         rows.get("capacity_unit", pd.Series(index=rows.index, dtype=str)),
-                         spec.size, layer.size_by is not None)
-        rows = rows.assign(_radius=radius)
-        group_field = layer.group_by
-        groups = [(None, rows)] if not group_field else list(rows.groupby(group_field, sort=True))
-        for key, part in groups:
-            label = layer.title or spec.title
-            if key is not None:
-                label = f"{label}: {key}"
-            fg = folium.FeatureGroup(name=esc(f"{label} ({len(part)})"), show=True)
-            for _, row in part.iterrows():
-                color = palette.get(row.get(layer.color_by or ""), FALLBACK_COLOR)
-                folium.CircleMarker(
-                    location=[row["latitude"], row["longitude"]],
-                    radius=float(row["_radius"]),
-                    color="#222222", weight=1, fill=True, fill_color=color, fill_opacity=0.85,
-                    popup=folium.Popup(popup_html(row, spec, facts), max_width=380),
-                    tooltip=folium.Tooltip(esc(row[spec.label_field])),
-                ).add_to(fg)
-            fg.add_to(m)
-        if len(rows):
-            bounds.append(rows.total_bounds)
-        if layer.color_by:
-            counts = rows[layer.color_by].value_counts()
-            legends.append((layer.color_by, palette, counts, layer.size_by))
+        popup = [(LABELS.get(f, f), f) for f in (*spec.popup_fields, "owners")]
+        fields = sorted({"id", spec.label_field, *(f for _, f in popup), "filter_commodities",
+                         *(f for f, _ in FILTER_FIELDS if f != "commodities")})
+        size_note = ("Circle area: output or capacity, kt copper a year"
+                     if layer.size_by else None)
+        keys = table[layer.group_by] if layer.group_by else pd.Series("", index=table.index)
+        order = list(spec.palettes.get(layer.group_by or "", {})) if layer.group_by else [""]
+        order += sorted(set(keys) - set(order))
+        for key in order:
+            part = keys == key
+            if not part.any():
+                continue
+            idx = np.flatnonzero(part.to_numpy())
+            title = layer.title or spec.title
+            title = f"{title}: {key} ({len(idx)})" if key else f"{title} ({len(idx)})"
+            config["layers"].append(point_layer(
+                table.iloc[idx], title=title, color_by=layer.color_by, palette=palette,
+                radius=radius[idx], fields=fields, label=spec.label_field, popup=popup,
+                refs=[refs[i] for i in idx], size_note=size_note,
+            ))
+    shown = pd.concat(shown_parts) if shown_parts else facts.sites.iloc[0:0]
+    for field, title in FILTER_FIELDS:
+        values = sorted({v for cell in shown[field].dropna() for v in str(cell).split(";") if v})
+        if len(values) > 1:
+            key = "filter_commodities" if field == "commodities" else field
+            config["filters"].append({"field": key, "title": title, "values": values})
+    control = folium.LayerControl(collapsed=True, position="topright")
+    control.add_to(m)
+    m.add_child(_Runtime(config, control))
+    summary = summary_text(recipe, shown)
+    m.get_root().html.add_child(Element(
+        f'<div class="mt-title"><div><h1>{esc(recipe.title)}</h1><p>{esc(recipe.description)}</p>'
+        f'</div></div><p id="mt-summary" class="mt-summary">{esc(summary)}</p>'))
     if bounds:
         b = np.array(bounds)
         m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]],
-                     padding=(20, 20))
-    title = f'<div class="mt-title"><h1>{esc(recipe.title)}</h1><p>{esc(recipe.description)}</p></div>'
-    m.add_child(_Html(title, TITLE_CSS + POPUP_CSS))
-    for field, palette, counts, size_by in legends:
-        rows_html = "".join(
-            f'<div><i style="background:{esc(color)}"></i>{esc(cat)} ({int(counts.get(cat, 0))})</div>'
-            for cat, color in palette.items() if counts.get(cat, 0)
-        )
-        size_note = f"<div>Circle area: {esc(size_by)} (kt Cu a year)</div>" if size_by else ""
-        m.add_child(_Html(
-            f'<div class="mt-legend"><h2>{esc(LABELS.get(field, field))}</h2>{rows_html}{size_note}</div>',
-            LEGEND_CSS,
-        ))
-    folium.LayerControl(collapsed=False).add_to(m)
+                     padding=(30, 30), max_zoom=8)
+    m.summary = summary
+    return m
+
+
+def points_map(
+    gdf: gpd.GeoDataFrame,
+    *,
+    title: str,
+    description: str = "",
+    color_by: str | None = None,
+    palette: dict[str, str] | None = None,
+    fields: tuple[str, ...] = (),
+    label: str | None = None,
+    radius: float = 4.0,
+    countries: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
+    """A self-contained map of any point layer (e.g. 100k facilities), one canvas layer.
+
+    Only ``fields`` travel with the points (keep them few for large layers);
+    ``label`` names the field used for tooltips and search.
+    """
+    with deterministic_ids():
+        m = OfflineMap(label=title, tiles=None, control_scale=True, zoom_start=2,
+                       location=[20, 0], world_copy_jump=True)
+        m.get_root().title = esc(title)
+        offline_basemap(countries if countries is not None else load_countries()).add_to(m)
+        layer = point_layer(gdf, title=f"{title} ({len(gdf)})", color_by=color_by, palette=palette,
+                            radius=radius, fields=fields, label=label,
+                            popup=[(f, f) for f in fields if f != label])
+        control = folium.LayerControl(collapsed=True, position="topright")
+        control.add_to(m)
+        m.add_child(_Runtime({"layers": [layer], "filters": [], "search": bool(label)}, control))
+        m.get_root().html.add_child(Element(
+            f'<div class="mt-title"><div><h1>{esc(title)}</h1><p>{esc(description)}</p></div></div>'
+            f'<p id="mt-summary" class="mt-summary">{esc(f"{title}: {len(gdf)} points.")}</p>'))
+        if len(gdf):
+            x0, y0, x1, y1 = gdf.to_crs("EPSG:4326").total_bounds
+            m.fit_bounds([[y0, x0], [y1, x1]], padding=(20, 20))
     return m
 
 

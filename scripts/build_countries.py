@@ -106,7 +106,7 @@ def build_countries(path: Path) -> gpd.GeoDataFrame:
     raw = gpd.read_file(path, layer="countries")
     table = country_table()
     rows = []
-    for ident, name in zip(raw["id"], raw["name"]):
+    for ident, name in zip(raw["id"], raw["name"], strict=True):
         if ident is None or pd.isna(ident):
             iso3, continent, region = NO_ISO[name]
             rows.append((iso3, "", continent, region, False))

@@ -1,0 +1,94 @@
+"""Encode point layers compactly for the map runtime (``geo/static/minetrack.js``).
+
+Coordinates go as little-endian float32 (lon, lat) pairs in base64 (8 bytes a
+point; float32 keeps ~1 m at any longitude), colours and radii as uint8 codes.
+Text fields are plain JSON string arrays; the browser only ever puts them in the
+page with ``textContent``. The JSON is made safe for an inline ``<script>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+FALLBACK_COLOR = "#6a3d9a"
+
+
+def b64(array: np.ndarray) -> str:
+    """Base64 of an array's little-endian bytes."""
+    return base64.b64encode(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()
+                            ).decode("ascii")
+
+
+def _text(values: pd.Series) -> list[str]:
+    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
+
+
+def point_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    title: str,
+    color_by: str | None = None,
+    palette: Mapping[str, str] | None = None,
+    radius: np.ndarray | float = 5.0,
+    fields: Sequence[str] = (),
+    label: str | None = None,
+    popup: Sequence[tuple[str, str]] = (),
+    refs: Sequence[list[list[str]]] | None = None,
+    size_note: str | None = None,
+    show: bool = True,
+) -> dict[str, Any]:
+    """The JSON-ready spec of one canvas point layer.
+
+    ``palette`` orders the categories of ``color_by`` (values missing from it get
+    ``FALLBACK_COLOR``); ``fields`` are text columns shipped for popups, tooltips,
+    search and filters; ``popup`` is (label, field) pairs; ``refs`` a list per
+    point of [publisher, title, url, year] source citations.
+    """
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    xy = np.empty((len(gdf), 2), dtype=np.float32)
+    xy[:, 0] = gdf.geometry.x.to_numpy()
+    xy[:, 1] = gdf.geometry.y.to_numpy()
+    spec: dict[str, Any] = {"title": title, "n": len(gdf), "lonlat": b64(xy.ravel()), "show": show}
+    if color_by:
+        cats = list(palette or {})
+        values = gdf[color_by].astype(object).where(gdf[color_by].notna(), "")
+        extra = sorted(set(values) - set(cats) - {""}) + ([""] if (values == "").any() else [])
+        cats += extra
+        colors = [(palette or {}).get(c, FALLBACK_COLOR) for c in cats]
+        code = {c: i for i, c in enumerate(cats)}
+        spec["color_codes"] = b64(values.map(code).to_numpy(dtype=np.uint8))
+        spec["colors"] = colors
+        spec["categories"] = [c or "(unknown)" for c in cats]
+    else:
+        spec["colors"] = [FALLBACK_COLOR]
+        spec["categories"] = [title]
+    if np.ndim(radius):
+        spec["radius"] = b64(np.clip(np.rint(radius), 1, 255).astype(np.uint8))
+    else:
+        spec["radius"] = float(radius)
+    if fields:
+        spec["fields"] = {f: _text(gdf[f]) for f in fields}
+    if label:
+        spec["label"] = label
+    if popup:
+        spec["popup"] = [list(p) for p in popup]
+    if refs is not None:
+        spec["refs"] = list(refs)
+    if size_note:
+        spec["size_note"] = size_note
+    return spec
+
+
+def script_json(data: Any) -> str:
+    """Deterministic JSON that can sit inside ``<script type="application/json">``."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
