@@ -105,7 +105,14 @@ READY = {
 }
 
 
-def browser_time(path: Path, ready: str) -> tuple[float, float]:
+def browser_time(path: Path, ready: str, repeat: int) -> tuple[float, float]:
+    """Median seconds from navigation to first paint with the points, and JS heap (MB)."""
+    runs = [_browser_once(path, ready) for _ in range(repeat)]
+    times = sorted(r[0] for r in runs)
+    return times[len(times) // 2], max(r[1] for r in runs)
+
+
+def _browser_once(path: Path, ready: str) -> tuple[float, float]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -128,6 +135,7 @@ def browser_time(path: Path, ready: str) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3, help="browser loads per approach (median)")
     ap.add_argument("--skip-folium-markers", action="store_true",
                     help="skip folium's per-marker map (about a minute to build at 100k)")
     args = ap.parse_args()
@@ -150,7 +158,7 @@ def main() -> None:
             path = Path(tmp) / f"{name.replace(' ', '_')}.html"
             path.write_text(page, encoding="utf-8")
             print(f"{name}: built in {t_build:.1f} s, {len(page) / 1e6:.1f} MB; loading ...", flush=True)
-            load, heap = browser_time(path, READY[name])
+            load, heap = browser_time(path, READY[name], args.repeat)
             results[name] = (t_build, len(page.encode()) / 1e6, load, heap)
     print(f"{args.n:,} points")
     print(f"{'approach':<20}{'build s':>10}{'HTML MB':>10}{'drawn s':>10}{'heap MB':>10}")

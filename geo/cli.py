@@ -235,6 +235,48 @@ def png(map_file, output, width, height, scale, hash_) -> None:
     click.echo(str(_run(go)))
 
 
+@main.command(epilog="""\b
+Examples:
+  minetrack spheres                                    # host rule, mine output
+  minetrack spheres --rule owner --measure processing-capacity
+  minetrack spheres --rule equity --format csv > equity_shares.csv
+""")
+@click.option("--rule", type=click.Choice(["host", "owner", "equity"]), default="host", show_default=True,
+              help="host: sphere of the site's country; owner: of the controlling owner's HQ; "
+                   "equity: split by stake.")
+@click.option("--measure", type=click.Choice(["mine-output", "processing-capacity"]),
+              default="mine-output", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+def spheres(rule, measure, fmt) -> None:
+    """Shares of copper mine output or processing capacity by control sphere.
+
+    Every share is of the sites that have a figure; coverage_pct says how much of
+    the USGS world total (2024) those figures cover.
+    """
+    from .facts import Facts
+    from .stats import sphere_shares
+
+    def go():
+        facts = Facts.from_dir()
+        if facts.spheres is None or facts.stats is None:
+            raise ValueError("the data folder has no spheres.csv or USGS statistics file")
+        table = sphere_shares(facts.sites, facts.stakes, facts.spheres, facts.stats,
+                              rule=rule, measure=measure)
+        if fmt == "csv":
+            click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+        elif fmt == "json":
+            click.echo(table.to_json(orient="records", indent=1))
+        else:
+            cols = ["sphere", "value_kt", "share_pct", "sites"]
+            click.echo(table[cols].to_string(index=False))
+            r = table.iloc[0]
+            click.echo(f"\n{measure}, {rule} rule: sites with a figure cover {r.covered_kt:,.0f} kt of "
+                       f"the USGS world total {r.world_kt:,.0f} kt (coverage {r.coverage_pct:.1f}%).")
+
+    _run(go)
+
+
 @main.command(name="layers")
 def layers_cmd() -> None:
     """List the layers (layers/*.toml) and map recipes (maps/*.toml)."""

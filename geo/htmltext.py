@@ -1,8 +1,9 @@
 """Make text from data safe to place in HTML, attributes and JS template literals.
 
 folium places popup and tooltip HTML inside JavaScript template literals
-(backticks), so besides the HTML specials the characters that end or interpolate
-such a literal (backtick, ``$``, backslash) are turned into character references.
+(backticks), and branca compiles element output as a Jinja template, so besides
+the HTML specials the characters that end or interpolate such a literal (backtick,
+``$``, backslash) and Jinja's braces are turned into character references.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-_JS_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;"})
+# Braces too: branca re-renders macro output as a Jinja template ("{{ }}" would run).
+_JS_LITERAL = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
 
 
 def esc(value: object) -> str:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .errors import DataError, Problem
@@ -24,7 +25,7 @@ from .schema import (
     normalise_stage,
     normalise_type,
 )
-from .tables import read_table
+from .tables import parse_table, read_table
 from .validate import (
     check_owners,
     check_ownership,
@@ -128,7 +129,10 @@ def read_sites(path: Path | str, *, sources_path: Path | str | None = None) -> S
     the file, else the bundled sources.
     """
     path = Path(path)
-    frame, problems = read_table(path, SITE_COLUMNS)
+    if path.suffix.lower() in VECTOR_SUFFIXES:
+        frame, problems = read_vector_sites(path)
+    else:
+        frame, problems = read_table(path, SITE_COLUMNS)
     if problems and frame.empty:
         return SiteTable(frame, problems)
     if sources_path is None:
@@ -142,6 +146,41 @@ def read_sites(path: Path | str, *, sources_path: Path | str | None = None) -> S
         countries=load_countries(), states=load_us_states(),
     )
     return SiteTable(frame, problems)
+
+
+VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".parquet", ".fgb")
+
+
+def read_vector_sites(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
+    """A sites layer from a vector file (GeoPackage, GeoJSON, Shapefile, GeoParquet...).
+
+    Point geometries give ``latitude``/``longitude`` (after reprojection to WGS84);
+    attributes are parsed like the CSV columns. Rows are numbered from 1.
+    """
+    name = relative(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            gdf = gpd.read_parquet(path)
+        else:
+            gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # GDAL and Arrow raise many kinds
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return pd.DataFrame(), [Problem(name, 0, "", f"unreadable: {first}")]
+    if gdf.crs is None:
+        return pd.DataFrame(), [Problem(name, 0, "geometry", "layer has no CRS; cannot place the points")]
+    problems: list[Problem] = []
+    geom = gdf.geometry
+    not_point = ~(geom.geom_type == "Point")
+    for i in np.flatnonzero(not_point.to_numpy()):
+        kind = geom.iloc[i].geom_type if geom.iloc[i] is not None else "no geometry"
+        problems.append(Problem(name, int(i) + 1, "geometry", f"expected a point, got {kind}"))
+    if problems:
+        return pd.DataFrame(), problems
+    wgs = geom.to_crs(WGS84)
+    raw = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    raw["longitude"] = wgs.x.map(lambda v: f"{v:.6f}")
+    raw["latitude"] = wgs.y.map(lambda v: f"{v:.6f}")
+    return parse_table(raw, SITE_COLUMNS, name, first_row=1)
 
 
 def to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -171,7 +210,8 @@ def load_sites(path: Path | str | None = None, *, validate: bool = True) -> gpd.
             raise DataError(table.problems)
         frame = table.frame
     else:
-        frame, problems = read_table(path, SITE_COLUMNS)
+        frame, problems = (read_vector_sites(path) if path.suffix.lower() in VECTOR_SUFFIXES
+                           else read_table(path, SITE_COLUMNS))
         if problems and frame.empty:
             raise DataError(problems)
     return to_geodataframe(frame)
@@ -198,4 +238,35 @@ def check_dataset(directory: Path | str | None = None) -> list[Problem]:
     owner_ids = set(owners["id"]) if "id" in owners.columns else set()
     problems += p or check_ownership(stakes, relative(here / "ownership.csv"),
                                      site_ids=site_ids, owner_ids=owner_ids, source_ids=source_ids)
+    problems += _check_spheres_and_stats(here, table.frame, owners, known, source_ids)
     return problems
+
+
+def _check_spheres_and_stats(here: Path, sites: pd.DataFrame, owners: pd.DataFrame,
+                             known: set[str], source_ids: set[str]) -> list[Problem]:
+    """Spheres and USGS statistics files, where present, and that every country needing a
+    sphere (site hosts, owner HQs, statistics rows) has one."""
+    from .spheres import check_coverage, load_spheres
+    from .stats import OTHER, STATS_FILE, WORLD, load_copper_stats
+
+    problems: list[Problem] = []
+    needed: dict[str, str] = {}
+    if (here / STATS_FILE).exists():
+        try:
+            stats = load_copper_stats(here / STATS_FILE, known_iso=known, source_ids=source_ids)
+            for code in stats["iso_a3"]:
+                if code not in (WORLD, OTHER):
+                    needed.setdefault(code, relative(here / STATS_FILE))
+        except DataError as exc:
+            problems += exc.problems
+    if not (here / "spheres.csv").exists():
+        return problems
+    for code in sites.get("country", []):
+        needed.setdefault(code, relative(here / "sites.csv"))
+    for code in owners.get("hq_country", []):
+        needed.setdefault(code, relative(here / "owners.csv"))
+    try:
+        spheres = load_spheres(here / "spheres.csv", known_iso=known, source_ids=source_ids)
+    except DataError as exc:
+        return problems + exc.problems
+    return problems + check_coverage({c: w for c, w in needed.items() if c in known}, spheres)

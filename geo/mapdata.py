@@ -9,7 +9,9 @@ page with ``textContent``. The JSON is made safe for an inline ``<script>``.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -90,5 +92,55 @@ def point_layer(
 def script_json(data: Any) -> str:
     """Deterministic JSON that can sit inside ``<script type="application/json">``."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    # branca compiles every macro's output as a Jinja template once more, so a "{{",
+    # "{%" or "{#" from data would be evaluated at build time. In JSON such pairs can
+    # only occur inside strings, where \u007b is the same character.
+    return re.sub(r"\{(?=[{%#])", lambda _: "\\u007b", text)
+
+
+def classify(values: pd.Series, bins: Sequence[float], unit: str = "") -> tuple[pd.Series, list[str]]:
+    """Numeric values to class labels by ``bins`` edges ("1–5 %"); NaN stays NaN."""
+    edges = [*bins, np.inf]
+    labels = [f"{lo:g}–{hi:g}{unit}" if np.isfinite(hi) else f"≥ {lo:g}{unit}"
+              for lo, hi in itertools.pairwise(edges)]
+    cut = pd.cut(values, edges, right=False, labels=labels)
+    return cut.astype(object).where(cut.notna(), None), labels
+
+
+def polygon_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    title: str,
+    color_by: str,
+    palette: Mapping[str, str],
+    fields: Sequence[str] = (),
+    label: str | None = None,
+    popup: Sequence[tuple[str, str]] = (),
+    simplify_deg: float = 0.05,
+    show: bool = True,
+) -> dict[str, Any]:
+    """The JSON-ready spec of a categorical polygon layer (e.g. countries by sphere).
+
+    Features without a category are left out; ``palette`` orders the categories.
+    """
+    import shapely
+
+    gdf = gdf[gdf[color_by].notna()]
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    cats = [c for c in palette if (gdf[color_by] == c).any()]
+    cats += sorted(set(gdf[color_by]) - set(cats))
+    geoms = shapely.set_precision(
+        shapely.simplify(gdf.geometry.values, simplify_deg, preserve_topology=True), 0.001)
+    props = pd.DataFrame({f: _text(gdf[f]) for f in fields}, index=gdf.index)
+    props["_c"] = gdf[color_by].map({c: i for i, c in enumerate(cats)}).astype(int)
+    layer = gpd.GeoDataFrame(props, geometry=geoms, crs="EPSG:4326")
+    return {
+        "kind": "polygons", "title": title, "show": show,
+        "geojson": json.loads(layer.to_json(drop_id=True)),
+        "colors": [palette.get(c, FALLBACK_COLOR) for c in cats],
+        "categories": [str(c) for c in cats],
+        "label": label, "popup": [list(p) for p in popup],
+    }

@@ -25,6 +25,11 @@ class RecipeLayer:
     group_by: str | None = None
     size_by: str | None = None
     title: str | None = None
+    bins: tuple[float, ...] | None = None
+    colors: tuple[str, ...] | None = None
+    popup: tuple[str, ...] | None = None
+    unit: str = ""
+    show: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,14 @@ def load_recipe(name_or_path: str | Path) -> Recipe:
             layer=item["layer"], filter=dict(item.get("filter", {})),
             color_by=item.get("color_by"), group_by=item.get("group_by"),
             size_by=item.get("size_by"), title=item.get("title"),
+            bins=tuple(item["bins"]) if "bins" in item else None,
+            colors=tuple(item["colors"]) if "colors" in item else None,
+            popup=tuple(item["popup"]) if "popup" in item else None,
+            unit=item.get("unit", ""), show=item.get("show", True),
         ))
+        if item.get("bins") and len(item.get("colors", ())) != len(item["bins"]):
+            problems.append(Problem(str(path), 0, f"layers[{n}].colors",
+                                    "needs one colour per bin"))
     if problems:
         raise DataError(problems)
     return Recipe(

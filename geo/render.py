@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -30,11 +29,11 @@ from branca.element import Element, MacroElement
 from folium.template import Template
 
 from . import assets
+from .facts import Facts
 from .htmltext import esc
 from .layers import LayerSpec, load_layer_spec
-from .load import load_countries, load_owners, load_ownership, load_sites, load_sources
-from .mapdata import point_layer, script_json
-from .ownership import stakes
+from .load import load_countries
+from .mapdata import classify, point_layer, polygon_layer, script_json
 from .recipes import Recipe, RecipeLayer, load_recipe, recipe_names
 from .select import filter_sites
 from .tables import split_list
@@ -60,30 +59,6 @@ def deterministic_ids() -> Iterator[None]:
         yield
     finally:
         branca.element.Element._generate_id = original
-
-
-@dataclass
-class Facts:
-    """The tables a map draws on, loaded once per build."""
-
-    sites: gpd.GeoDataFrame
-    countries: gpd.GeoDataFrame
-    stakes: pd.DataFrame
-    sources: pd.DataFrame
-
-    @classmethod
-    def from_dir(cls, directory: Path | str | None = None) -> Facts:
-        """Facts from a data folder (sites, ownership, owners, sources CSVs); bundled by default."""
-        here = Path(directory) if directory else None
-
-        def path(name: str) -> Path | None:
-            return here / name if here else None
-
-        return cls(
-            sites=load_sites(path("sites.csv")), countries=load_countries(),
-            stakes=stakes(load_ownership(path("ownership.csv")), load_owners(path("owners.csv"))),
-            sources=load_sources(path("sources.csv")),
-        )
 
 
 class OfflineMap(folium.Map):
@@ -235,6 +210,26 @@ def _layer_rows(layer: RecipeLayer, spec: LayerSpec, facts: Facts) -> gpd.GeoDat
     return filter_sites(rows, **layer.filter)
 
 
+def _polygon_spec(layer: RecipeLayer, spec: LayerSpec, facts: Facts) -> dict:
+    """A polygon layer of a recipe: categories from a field, or numeric classes (``bins``)."""
+    rows = facts.countries
+    field = layer.color_by or spec.id_field
+    if field not in rows.columns:
+        raise KeyError(f"layer {spec.name!r} has no field {field!r} (is its data file bundled?)")
+    palette = spec.palettes.get(field, {})
+    if layer.bins:
+        classes, labels = classify(rows[field], layer.bins, layer.unit)
+        rows = rows.assign(_class=classes)
+        palette = dict(zip(labels, layer.colors or (), strict=True))
+        field = "_class"
+    popup_fields = layer.popup or spec.popup_fields
+    popup = [(LABELS.get(f, f.replace("_", " ")), f) for f in popup_fields]
+    title = layer.title or spec.title
+    return polygon_layer(rows, title=title, color_by=field, palette=palette,
+                         fields=[spec.label_field, *popup_fields], label=spec.label_field,
+                         popup=popup, show=layer.show)
+
+
 def summary_text(recipe: Recipe, shown: gpd.GeoDataFrame) -> str:
     """A plain-text description of the map for screen readers and alt text."""
     def counts(field: str) -> str:
@@ -269,6 +264,9 @@ def _render(recipe: Recipe, facts: Facts) -> folium.Map:
     bounds = []
     for layer in recipe.layers:
         spec = load_layer_spec(layer.layer)
+        if spec.kind == "polygons":
+            config["layers"].append(_polygon_spec(layer, spec, facts))
+            continue
         rows = _layer_rows(layer, spec, facts)
         shown_parts.append(rows)
         if not len(rows):

@@ -20,8 +20,10 @@ FALSE = {"false", "no", "0", "n", "f"}
 
 
 def line_numbers(frame: pd.DataFrame) -> pd.Series:
-    """CSV line number of each row (header is line 1)."""
-    return pd.Series(range(2, len(frame) + 2), index=frame.index)
+    """Row number of each row as problems name it: the CSV line (header is line 1), or
+    the 1-based feature number for vector files (``frame.attrs["first_row"] == 1``)."""
+    start = frame.attrs.get("first_row", 2)
+    return pd.Series(range(start, len(frame) + start), index=frame.index)
 
 
 def read_table(path: Path | str, columns: Sequence[Column]) -> tuple[pd.DataFrame, list[Problem]]:
@@ -43,8 +45,17 @@ def read_table(path: Path | str, columns: Sequence[Column]) -> tuple[pd.DataFram
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return pd.DataFrame(), [Problem(name, 0, "", f"unreadable CSV: {first}")]
 
+    return parse_table(raw, columns, name)
+
+
+def parse_table(
+    raw: pd.DataFrame, columns: Sequence[Column], name: str, first_row: int = 2
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse a frame of text cells against ``columns`` (see :func:`read_table`)."""
     problems: list[Problem] = []
-    raw.columns = [c.strip() for c in raw.columns]
+    raw = raw.astype(object).where(raw.notna(), "").astype(str)
+    raw.attrs["first_row"] = first_row
+    raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c.name for c in columns if c.name not in raw.columns]
     for col in missing:
         problems.append(Problem(name, 1, col, "required column is missing"))

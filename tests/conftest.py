@@ -11,16 +11,14 @@ from click.testing import CliRunner
 
 from geo.paths import data_dir
 
-TABLES = ("sites.csv", "sources.csv", "owners.csv", "ownership.csv")
-
 
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A copy of the bundled CSV tables in a temp folder, for tests that break them."""
     out = tmp_path / "data"
     out.mkdir()
-    for name in TABLES:
-        shutil.copy(data_dir() / name, out / name)
+    for path in data_dir().glob("*.csv"):
+        shutil.copy(path, out / path.name)
     return out
 
 

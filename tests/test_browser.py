@@ -7,8 +7,9 @@ from browser import APP, browser, chromium_available, drawn, open_page
 from conftest import read, write
 
 from geo import load_sites
+from geo.facts import Facts
 from geo.recipes import load_recipe, recipe_names
-from geo.render import Facts, build_maps
+from geo.render import build_maps
 from geo.select import filter_sites
 
 pytestmark = pytest.mark.skipif(
@@ -114,27 +115,52 @@ def test_click_opens_popup_with_owners_and_sources(chromium, built):
     page.close()
 
 
+XSS_CORPUS = [
+    '<img src=x onerror="window.__pwned=1">',
+    "<script>window.__pwned=2</script>",
+    "`${window.__pwned=3}`",
+    '"><svg onload="window.__pwned=4">',
+    "</script><script>window.__pwned=5</script>",
+    "\\u003cimg src=x onerror=window.__pwned=6\\u003e",
+    "' onmouseover='window.__pwned=7",
+    "<a href=\"javascript:window.__pwned=8\">x</a>",
+    "{{7*7}} <iframe srcdoc='<script>parent.__pwned=9</script>'>",
+]
+
+
 def test_hostile_strings_do_not_execute(chromium, data_copy, tmp_path):
-    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`${window.__pwned=3}`'
     sites = read(data_copy / "sites.csv")
-    row = sites.index[sites["id"] == "morenci"][0]
-    sites.loc[row, "name"] = hostile
-    sites.loc[row, "notes"] = '"><svg onload="window.__pwned=4">'
+    us = sites.index[(sites["country"] == "USA") & sites["commodities"].str.contains("copper")]
+    hostile_rows = us[: len(XSS_CORPUS)]
+    for row, text in zip(hostile_rows, XSS_CORPUS, strict=False):
+        sites.loc[row, "name"] = text
+        sites.loc[row, "notes"] = text
     write(sites, data_copy / "sites.csv")
+    owners = read(data_copy / "owners.csv")
+    owners.loc[0, "name"] = XSS_CORPUS[0]
+    write(owners, data_copy / "owners.csv")
     sources = read(data_copy / "sources.csv")
-    sid = sites.loc[row, "sources"].split(";")[0]
-    sources.loc[sources["id"] == sid, "url"] = "javascript:window.__pwned=5"
+    used = set(sites.loc[hostile_rows, "sources"].str.split(";").explode())
+    for i, sid in enumerate(sorted(used)):
+        sources.loc[sources["id"] == sid, "url"] = f"javascript:window.__pwned={20 + i}"
+        sources.loc[sources["id"] == sid, "title"] = XSS_CORPUS[i % len(XSS_CORPUS)]
     write(sources, data_copy / "sources.csv")
     out = tmp_path / "maps"
     build_maps(out, ["us_copper"], facts=Facts.from_dir(data_copy))
     page, log = open_page(chromium, (out / "us-copper.html").as_uri())
-    page.evaluate(f"(() => {{ const a = {APP}; return a.find({hostile!r}); }})()")
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
-    assert popup.locator("h3").inner_text() == hostile  # shown literally
-    assert popup.locator("img, svg, script").count() == 0
-    assert popup.locator("a[href^='javascript']").count() == 0
+    for row in hostile_rows:
+        name = sites.loc[row, "name"]
+        page.evaluate(f"() => {APP}.map.closePopup()")
+        page.locator(".leaflet-popup").wait_for(state="detached")
+        assert page.evaluate(f"(n) => {APP}.find(n)", name)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert popup.locator("h3").inner_text() == name  # shown literally
+        assert popup.locator("img, svg, script, iframe").count() == 0
+        assert popup.locator("a[href^='javascript' i]").count() == 0
+    page.locator(".mt-search input").fill(XSS_CORPUS[1])
     assert page.evaluate("window.__pwned") is None
+    assert page.locator("body img, body svg[onload], body iframe").count() == 0
     assert log.errors == []
     page.close()
 

@@ -234,6 +234,54 @@
     },
   });
 
+  /* A categorical polygon layer (e.g. countries by sphere), drawn as SVG under the points. */
+  MT.polygonLayer = function (spec, app) {
+    var colors = spec.colors;
+    var layer = L.geoJSON(spec.geojson, {
+      style: function (f) {
+        return { color: "#555", weight: 0.6, fillColor: colors[f.properties._c], fillOpacity: 0.75 };
+      },
+      onEachFeature: function (f, lyr) {
+        if (spec.label && f.properties[spec.label] !== undefined) {
+          lyr.bindTooltip(el("span", null, f.properties[spec.label]), { sticky: true });
+        }
+        if (spec.popup && spec.popup.length) {
+          lyr.bindPopup(function () {
+            var box = el("div", "mt-popup"), table = el("table");
+            box.appendChild(el("h3", null, spec.label ? f.properties[spec.label] : ""));
+            spec.popup.forEach(function (pair) {
+              var v = f.properties[pair[1]];
+              if (v === undefined || v === null || v === "") return;
+              var tr = el("tr");
+              tr.appendChild(el("th", null, pair[0]));
+              tr.appendChild(el("td", null, v));
+              table.appendChild(tr);
+            });
+            box.appendChild(table);
+            return box;
+          });
+        }
+      },
+    });
+    layer.spec = spec;
+    layer.colors = colors;
+    layer.n = spec.geojson.features.length;
+    layer.counts = new Array(colors.length).fill(0);
+    spec.geojson.features.forEach(function (f) {
+      layer.counts[f.properties._c]++;
+    });
+    layer.on("add", function () {
+      layer.active = true;
+      layer.bringToBack();
+      app.layerToggled(layer, true);
+    });
+    layer.on("remove", function () {
+      layer.active = false;
+      app.layerToggled(layer, false);
+    });
+    return layer;
+  };
+
   /* The page: layers, legend, filters, search, hash, fullscreen, summary. */
   MT.App = function (map, config, controlLayers) {
     this.map = map;
@@ -241,16 +289,18 @@
     this.layers = [];
     this.filters = {}; // field -> set of unchecked values
     var self = this;
+    this.polygons = [];
     config.layers.forEach(function (spec) {
-      var layer = new MT.PointLayer(spec, self);
-      self.layers.push(layer);
+      var polygons = spec.kind === "polygons";
+      var layer = polygons ? MT.polygonLayer(spec, self) : new MT.PointLayer(spec, self);
+      (polygons ? self.polygons : self.layers).push(layer);
       if (controlLayers) controlLayers.addOverlay(layer, spec.title);
     });
     this._legend();
     if (config.filters && config.filters.length) this._filterControl();
     if (config.search) this._searchControl();
     this._fullscreen();
-    this.layers.forEach(function (layer) {
+    this.polygons.concat(this.layers).forEach(function (layer) {
       if (layer.spec.show !== false) layer.addTo(map);
     });
     this._readHash();
@@ -350,14 +400,17 @@
     var box = this.legendBox;
     while (box.firstChild) box.removeChild(box.firstChild);
     var any = false;
-    this.layers.forEach(function (layer) {
+    this.layers.concat(this.polygons).forEach(function (layer) {
       if (!layer.active) return;
       any = true;
       var spec = layer.spec, sec = el("div", "mt-legend-layer");
       sec.setAttribute("data-layer", spec.title);
       sec.appendChild(el("h2", null, spec.title));
-      var counts = new Array(layer.colors.length).fill(0);
-      for (var i = 0; i < layer.n; i++) if (layer.visible[i]) counts[layer.colorIdx ? layer.colorIdx[i] : 0]++;
+      var counts = layer.counts;
+      if (!counts) {
+        counts = new Array(layer.colors.length).fill(0);
+        for (var i = 0; i < layer.n; i++) if (layer.visible[i]) counts[layer.colorIdx ? layer.colorIdx[i] : 0]++;
+      }
       (spec.categories || [spec.title]).forEach(function (cat, ci) {
         if (!counts[ci]) return;
         var row = el("div", "mt-legend-row");
