@@ -33,3 +33,21 @@ def write(frame: pd.DataFrame, path: Path) -> None:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def recipe_sites(name: str):
+    """The sites a recipe draws: each point layer's spec filter, then the recipe's own."""
+    import pandas as pd
+
+    from geo import filter_sites, load_sites
+    from geo.layers import load_layer_spec
+    from geo.recipes import load_recipe
+
+    sites = load_sites()
+    parts = []
+    for layer in load_recipe(name).layers:
+        spec = load_layer_spec(layer.layer)
+        if spec.kind != "sites":
+            continue
+        parts.append(filter_sites(filter_sites(sites, **spec.filter), **layer.filter))
+    return pd.concat(parts) if parts else sites.iloc[0:0]

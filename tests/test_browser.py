@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 from browser import APP, browser, chromium_available, drawn, open_page
-from conftest import read, write
+from conftest import read, recipe_sites, write
 
 from geo import load_sites
 from geo.facts import Facts
 from geo.recipes import load_recipe, recipe_names
 from geo.render import build_maps
-from geo.select import filter_sites
 
 pytestmark = pytest.mark.skipif(
     not chromium_available(),
@@ -37,10 +36,7 @@ def sites_latlon(site_id):
 
 
 def expected_sites(name):
-    sites = load_sites()
-    for layer in load_recipe(name).layers:
-        sites = filter_sites(sites, **layer.filter)
-    return sites
+    return recipe_sites(name)
 
 
 @pytest.mark.parametrize("name", recipe_names())

@@ -64,7 +64,7 @@
     onAdd: function (map) {
       this._map = map;
       this._canvas = el("canvas", "mt-canvas leaflet-zoom-hide");
-      map.getPane("overlayPane").appendChild(this._canvas);
+      map.getPane("mt-points").appendChild(this._canvas);
       map.on("moveend zoomend resize viewreset", this._redraw, this);
       map.on("click", this._onClick, this);
       map.on("mousemove", this._onMove, this);
@@ -238,6 +238,7 @@
   MT.polygonLayer = function (spec, app) {
     var colors = spec.colors;
     var layer = L.geoJSON(spec.geojson, {
+      pane: "mt-polygons",
       style: function (f) {
         return { color: "#555", weight: 0.6, fillColor: colors[f.properties._c], fillOpacity: 0.75 };
       },
@@ -272,7 +273,6 @@
     });
     layer.on("add", function () {
       layer.active = true;
-      layer.bringToBack();
       app.layerToggled(layer, true);
     });
     layer.on("remove", function () {
@@ -290,6 +290,10 @@
     this.filters = {}; // field -> set of unchecked values
     var self = this;
     this.polygons = [];
+    // Above the basemap (overlay pane, 400) and below popups: polygons, then points.
+    map.createPane("mt-polygons").style.zIndex = 450;
+    map.createPane("mt-points").style.zIndex = 500;
+    map.getPane("mt-points").style.pointerEvents = "none";
     config.layers.forEach(function (spec) {
       var polygons = spec.kind === "polygons";
       var layer = polygons ? MT.polygonLayer(spec, self) : new MT.PointLayer(spec, self);
