@@ -232,7 +232,9 @@ def png(map_file, output, width, height, scale, hash_) -> None:
                 raise ValueError(f"Chromium failed: {str(exc).splitlines()[0]}") from exc
             raise
 
-    click.echo(str(_run(go)))
+    path, alt = _run(go)
+    click.echo(str(path))
+    click.echo(f"alt text: {alt}", err=True)
 
 
 @main.command(epilog="""\b

@@ -75,11 +75,12 @@ def snapshot(
     height: int = 800,
     scale: float = 1.0,
     hash: str | None = None,
-) -> Path:
+) -> tuple[Path, str]:
     """Render a built map to PNG in headless Chromium, offline, written atomically.
 
     The view is the one the page opens with (or ``hash``); interactive controls
-    are hidden, the legend, scale bar, title and attribution stay.
+    are hidden, the legend, scale bar, title and attribution stay. Returns the
+    PNG's path and the map's text summary, to use as the picture's alt text.
     """
     from playwright.sync_api import sync_playwright
 
@@ -100,8 +101,10 @@ def snapshot(
             page.wait_for_function("() => window.minetrack && document.querySelector('.mt-legend')")
             page.add_style_tag(content=PRINT_HIDE)
             page.wait_for_timeout(150)  # one frame for the canvas redraw after layout
+            summary = page.locator("#mt-summary")
+            alt = summary.inner_text() if summary.count() else page_title(map_path)
             with atomic_path(output) as tmp:
                 page.screenshot(path=str(tmp), type="png")
         finally:
             browser.close()
-    return Path(output)
+    return Path(output), alt

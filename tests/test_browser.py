@@ -179,3 +179,24 @@ def test_narrow_iframe_embedding(chromium, built, tmp_path):
     inner = page.frames[1]
     assert inner.evaluate("document.documentElement.scrollWidth") <= 320
     page.close()
+
+
+def test_controls_reachable_by_keyboard_and_summary_present(chromium, built):
+    page, _ = open_page(chromium, (built / "us-copper.html").as_uri())
+    reached = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate(
+            "(() => { const e = document.activeElement; return e.className + '|' + e.tagName +"
+            " '|' + (e.getAttribute('aria-label') || e.title || ''); })()"))
+    joined = " ".join(reached)
+    assert "leaflet-control-zoom-in" in joined
+    assert "Find a site" in joined           # search input
+    assert "SUMMARY" in joined               # filters disclosure
+    assert "Toggle full screen" in joined
+    # Pinch zoom is allowed and the map has a text description for screen readers.
+    assert "user-scalable=no" not in page.content()
+    summary = page.locator("#mt-summary").inner_text()
+    assert "sites" in summary and "by stage" in summary
+    assert page.locator(".mt-map").get_attribute("aria-describedby") == "mt-summary"
+    page.close()

@@ -55,6 +55,7 @@ def test_png_export(runner, us_map, tmp_path):
     result = runner.invoke(main, ["png", str(us_map), "--output", str(out), "--width", "640",
                                   "--height", "400", "--scale", "2"])
     assert result.exit_code == 0, result.output
+    assert "alt text: " in result.stderr and "sites" in result.stderr
     img = Image.open(out).convert("RGB")
     assert img.size == (1280, 800)
     colors = img.getcolors(maxcolors=1_000_000)

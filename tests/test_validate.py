@@ -169,3 +169,30 @@ def test_cli_validate_exit_code_and_one_line_errors(data_copy, runner):
 def test_cli_validate_bundled_ok(runner):
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 0, result.output
+
+
+def test_vector_sites_in_another_crs_validate(runner, tmp_path):
+    out = tmp_path / "sites.gpkg"
+    sites = load_sites()
+    sites.to_crs("EPSG:3857").drop(columns=["latitude", "longitude"]).to_file(out, driver="GPKG")
+    assert problems_for(out) == []
+    back = load_sites(out)
+    assert (back["longitude"] - sites["longitude"]).abs().max() < 1e-5
+
+
+def test_vector_sites_without_crs_or_with_polygons(tmp_path):
+    import shapely
+
+    sites = load_sites()
+    # A shapefile whose .prj is missing has no CRS.
+    no_crs = tmp_path / "nocrs.shp"
+    sites.head(3)[["id", "name", "geometry"]].to_file(no_crs)
+    no_crs.with_suffix(".prj").unlink()
+    [p] = problems_for(no_crs)
+    assert "no CRS" in p
+    poly = tmp_path / "poly.gpkg"
+    g = sites.head(2).copy()
+    g.geometry = [shapely.box(0, 0, 1, 1), g.geometry.iloc[1]]
+    g.to_file(poly, driver="GPKG")
+    [p] = problems_for(poly)
+    assert "poly.gpkg:1 [geometry]" in p and "expected a point, got Polygon" in p
