@@ -49,7 +49,8 @@ def test_sites_table_filters(runner):
     result = runner.invoke(main, ["sites", "--country", "USA", "--type", "mine"])
     assert result.exit_code == 0
     sites = load_sites()
-    us_mines = sites[(sites.country == "USA") & (sites.type == "mine")]
+    us_mines = sites[(sites["country"] == "USA") & (sites["type"] == "mine")]
+    assert len(us_mines) >= 15
     for sid in us_mines["id"]:
         assert sid in result.output
     assert "escondida" not in result.output
