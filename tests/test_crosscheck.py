@@ -19,7 +19,8 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PORCU = SHARED / "usgs-porphyry-copper-2008" / "PorCuEX2008.csv"
 TOLERANCE_M = 10_000
 
-# minetrack site id -> USGS NameDeposit
+# minetrack site id -> USGS NameDeposit. Not mapped: Grasberg, whose USGS point lies ~29 km
+# north of the open pit (minetrack uses the pit's published position).
 PORPHYRY = {
     "morenci": "Morenci-Metcalf",
     "bingham-canyon": "Bingham",
@@ -36,7 +37,6 @@ PORPHYRY = {
     "tyrone": "Tyrone",
     "escondida": "Escondida",
     "collahuasi": "Collahuasi",
-    "grasberg": "Grasberg",
     "buenavista-del-cobre": "Cananea",
     "chuquicamata": "Chuquicamata",
     "toquepala": "Toquepala",
