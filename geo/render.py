@@ -283,17 +283,17 @@ def _render(recipe: Recipe, facts: Facts) -> folium.Map:
         keys = table[layer.group_by] if layer.group_by else pd.Series("", index=table.index)
         order = list(spec.palettes.get(layer.group_by or "", {})) if layer.group_by else [""]
         order += sorted(set(keys) - set(order))
-        for key in order:
+        present = [k for k in order if (keys == k).any()]
+        for key in present:
             part = keys == key
-            if not part.any():
-                continue
             idx = np.flatnonzero(part.to_numpy())
             title = layer.title or spec.title
             title = f"{title}: {key} ({len(idx)})" if key else f"{title} ({len(idx)})"
             config["layers"].append(point_layer(
                 table.iloc[idx], title=title, color_by=layer.color_by, palette=palette,
                 radius=radius[idx], fields=fields, label=spec.label_field, popup=popup,
-                refs=[refs[i] for i in idx], size_note=size_note,
+                refs=[refs[i] for i in idx],
+                size_note=size_note if key == present[-1] else None,  # once per recipe layer
             ))
     shown = pd.concat(shown_parts) if shown_parts else facts.sites.iloc[0:0]
     for field, title in FILTER_FIELDS:
