@@ -17,7 +17,7 @@ import tomllib
 from .errors import DataError, Problem
 from .paths import data_dir, layers_dir
 
-KINDS = ("sites", "polygons")
+KINDS = ("sites", "polygons", "flows")
 
 
 @dataclass(frozen=True)

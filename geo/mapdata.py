@@ -144,3 +144,27 @@ def polygon_layer(
         "categories": [str(c) for c in cats],
         "label": label, "popup": [list(p) for p in popup],
     }
+
+
+def line_layer(
+    gdf: gpd.GeoDataFrame,
+    *,
+    title: str,
+    weight_by: str,
+    max_weight: float = 14.0,
+    color: str = "#b2182b",
+    label: str,
+    show: bool = True,
+) -> dict[str, Any]:
+    """The JSON-ready spec of a flow-line layer: line width proportional to ``weight_by``."""
+    values = gdf[weight_by].astype(float)
+    top = float(values.max()) or 1.0
+    props = pd.DataFrame({"label": _text(gdf[label])}, index=gdf.index)
+    props["_w"] = (1.5 + (max_weight - 1.5) * values / top).round(2)
+    props["_c"] = 0
+    layer = gpd.GeoDataFrame(props, geometry=gdf.geometry.values, crs=gdf.crs)
+    return {
+        "kind": "lines", "title": title, "show": show,
+        "geojson": json.loads(layer.to_json(drop_id=True)),
+        "colors": [color], "categories": [title], "label": "label", "popup": [],
+    }

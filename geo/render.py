@@ -33,9 +33,10 @@ from .facts import Facts
 from .htmltext import esc
 from .layers import LayerSpec, load_layer_spec
 from .load import load_countries
-from .mapdata import classify, point_layer, polygon_layer, script_json
+from .mapdata import classify, line_layer, point_layer, polygon_layer, script_json
 from .recipes import Recipe, RecipeLayer, load_recipe, recipe_names
 from .select import filter_sites
+from .supply import flow_lines, load_import_sources
 from .tables import split_list
 from .write import write_text
 
@@ -230,6 +231,36 @@ def _polygon_spec(layer: RecipeLayer, spec: LayerSpec, facts: Facts) -> dict:
                          popup=popup, show=layer.show)
 
 
+def _flow_specs(layer: RecipeLayer, spec: LayerSpec, facts: Facts) -> list[dict]:
+    """Flow lines (width by share) and, with ``bins``, the exporters shaded by share."""
+    known = set(facts.countries["iso_a3"])
+    flows = load_import_sources(spec.source_path, known_iso=known, source_ids=set(facts.sources["id"]))
+    for field, wanted in {**spec.filter, **layer.filter}.items():
+        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        flows = flows[flows[field].isin(values)]
+    if flows.empty:
+        raise ValueError(f"layer {spec.name!r}: no flows match {layer.filter}")
+    names = facts.countries.set_index("iso_a3")["name"]
+    lines = flow_lines(flows, facts.countries)
+    lines["label"] = [
+        f"{names[e]} to {names[i]}: {p:g}% of {i} {prod} imports ({per})"
+        for e, i, p, prod, per in lines[["exporter", "importer", "share_pct", "product", "period"]]
+        .itertuples(index=False)]
+    title = layer.title or spec.title
+    specs = []
+    if layer.bins:
+        share = lines.groupby("exporter")["share_pct"].sum()
+        shaded = facts.countries.assign(share_pct=facts.countries["iso_a3"].map(share))
+        classes, labels = classify(shaded["share_pct"], layer.bins, layer.unit)
+        shaded = shaded.assign(_class=classes)
+        specs.append(polygon_layer(shaded, title=f"{title}: share by source", color_by="_class",
+                                   palette=dict(zip(labels, layer.colors or (), strict=True)),
+                                   fields=["name", "share_pct"], label="name",
+                                   popup=[("Share of imports, %", "share_pct")], show=layer.show))
+    specs.append(line_layer(lines, title=title, weight_by="share_pct", label="label", show=layer.show))
+    return specs
+
+
 def summary_text(recipe: Recipe, shown: gpd.GeoDataFrame) -> str:
     """A plain-text description of the map for screen readers and alt text."""
     def counts(field: str) -> str:
@@ -266,6 +297,9 @@ def _render(recipe: Recipe, facts: Facts) -> folium.Map:
         spec = load_layer_spec(layer.layer)
         if spec.kind == "polygons":
             config["layers"].append(_polygon_spec(layer, spec, facts))
+            continue
+        if spec.kind == "flows":
+            config["layers"].extend(_flow_specs(layer, spec, facts))
             continue
         rows = _layer_rows(layer, spec, facts)
         shown_parts.append(rows)

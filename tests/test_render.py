@@ -23,7 +23,7 @@ def page_config(page: str) -> dict:
 
 
 def point_ids(config: dict) -> list[str]:
-    return [i for layer in config["layers"] if layer.get("kind") != "polygons"
+    return [i for layer in config["layers"] if layer.get("kind") not in ("polygons", "lines")
             for i in layer["fields"]["id"]]
 
 
@@ -36,7 +36,7 @@ def test_every_recipe_builds_with_its_sites(tmp_path):
         expected = recipe_sites(name)
         config = page_config(page)
         assert sorted(point_ids(config)) == sorted(expected["id"])
-        names = {n for layer in config["layers"] if layer.get("kind") != "polygons"
+        names = {n for layer in config["layers"] if layer.get("kind") not in ("polygons", "lines")
                  for n in layer["fields"]["name"]}
         assert names == set(expected["name"])
         assert esc(recipe.title) in page

@@ -237,9 +237,11 @@
   /* A categorical polygon layer (e.g. countries by sphere), drawn as SVG under the points. */
   MT.polygonLayer = function (spec, app) {
     var colors = spec.colors;
+    var lines = spec.kind === "lines";
     var layer = L.geoJSON(spec.geojson, {
-      pane: "mt-polygons",
+      pane: lines ? "mt-lines" : "mt-polygons",
       style: function (f) {
+        if (lines) return { color: colors[f.properties._c], weight: f.properties._w, opacity: 0.75 };
         return { color: "#555", weight: 0.6, fillColor: colors[f.properties._c], fillOpacity: 0.75 };
       },
       onEachFeature: function (f, lyr) {
@@ -292,10 +294,11 @@
     this.polygons = [];
     // Above the basemap (overlay pane, 400) and below popups: polygons, then points.
     map.createPane("mt-polygons").style.zIndex = 450;
+    map.createPane("mt-lines").style.zIndex = 470;
     map.createPane("mt-points").style.zIndex = 500;
     map.getPane("mt-points").style.pointerEvents = "none";
     config.layers.forEach(function (spec) {
-      var polygons = spec.kind === "polygons";
+      var polygons = spec.kind === "polygons" || spec.kind === "lines";
       var layer = polygons ? MT.polygonLayer(spec, self) : new MT.PointLayer(spec, self);
       (polygons ? self.polygons : self.layers).push(layer);
       if (controlLayers) controlLayers.addOverlay(layer, spec.title);

@@ -1,0 +1,99 @@
+"""Supply dependence: import shares by source country, drawn as flow lines.
+
+``data/us_import_sources.csv`` holds shares of US imports by source country per
+product (USGS Mineral Commodity Summaries 2025); ``OTH`` is "other countries" and
+is kept for totals but not drawn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Geod
+
+from .errors import DataError, Problem
+from .paths import data_dir
+from .schema import Column
+from .tables import line_numbers, read_table
+from .validate import relative
+
+IMPORTS_FILE = "us_import_sources.csv"
+OTHER = "OTH"
+IMPORT_COLUMNS: tuple[Column, ...] = (
+    Column("commodity", "str", True),
+    Column("product", "str", True),
+    Column("importer", "str", True, "ISO alpha-3"),
+    Column("exporter", "str", True, "ISO alpha-3, or OTH for other countries"),
+    Column("share_pct", "float", True, "share of the importer's imports of the product"),
+    Column("period", "str", True, "years the share covers, e.g. 2020-2023"),
+    Column("sources", "list", True),
+)
+SUM_TOLERANCE_PCT = 1.0  # published shares are rounded to whole percent
+
+
+def load_import_sources(path: Path | str | None = None, *, known_iso: set[str] | None = None,
+                        source_ids: set[str] | None = None) -> pd.DataFrame:
+    """Import shares by source country, validated: known codes, 0-100 %, and the shares of
+    each (commodity, product, importer, period) summing to 100 % within rounding."""
+    path = Path(path) if path else data_dir() / IMPORTS_FILE
+    frame, problems = read_table(path, IMPORT_COLUMNS)
+    name = relative(path)
+    if not problems:
+        lines = line_numbers(frame)
+        for i, r in frame.iterrows():
+            for field in ("importer", "exporter"):
+                code = r[field]
+                if known_iso is not None and code not in known_iso and code != OTHER:
+                    problems.append(Problem(name, int(lines[i]), field, f"unknown country code {code!r}"))
+            if not 0 <= r["share_pct"] <= 100:
+                problems.append(Problem(name, int(lines[i]), "share_pct",
+                                        f"share {r['share_pct']} is outside [0, 100]"))
+            if source_ids is not None:
+                problems += [Problem(name, int(lines[i]), "sources", f"unknown source id {s!r}")
+                             for s in r["sources"].split(";") if s and s not in source_ids]
+        keys = ["commodity", "product", "importer", "period"]
+        totals = frame.groupby(keys)["share_pct"].sum()
+        for key, total in totals.items():
+            if abs(total - 100) > SUM_TOLERANCE_PCT:
+                last = frame.index[(frame[keys] == pd.Series(key, index=keys)).all(axis=1)][-1]
+                problems.append(Problem(name, int(lines[last]), "share_pct",
+                                        f"shares of {' / '.join(key)} sum to {total:g}%, not 100%"))
+    if problems:
+        raise DataError(problems)
+    return frame
+
+
+def anchor_points(countries: gpd.GeoDataFrame) -> pd.Series:
+    """One point per country (ISO alpha-3 index) inside its largest part, for flow ends."""
+    parts, owner = shapely.get_parts(countries.geometry.values, return_index=True)
+    area = shapely.area(parts)
+    order = np.lexsort((-area, owner))
+    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    points = shapely.point_on_surface(parts[first])
+    return pd.Series(points, index=countries["iso_a3"].to_numpy()[owner[first]])
+
+
+def flow_lines(flows: pd.DataFrame, countries: gpd.GeoDataFrame, *, vertices: int = 32) -> gpd.GeoDataFrame:
+    """Geodesic lines from each exporter to its importer (``OTH`` rows left out), EPSG:4326.
+
+    Each line follows the great circle (``vertices`` points from pyproj's Geod.npts),
+    so it is the shortest path on the ellipsoid, not a straight line in degrees.
+    """
+    drawn = flows[flows["exporter"] != OTHER].reset_index(drop=True)
+    anchors = anchor_points(countries)
+    missing = sorted((set(drawn["exporter"]) | set(drawn["importer"])) - set(anchors.index))
+    if missing:
+        raise KeyError(f"no country polygon for {', '.join(missing)}")
+    geod = Geod(ellps="WGS84")
+    lines = []
+    for src, dst in zip(anchors[drawn["exporter"]], anchors[drawn["importer"]], strict=True):
+        xy = np.array([(src.x, src.y), *geod.npts(src.x, src.y, dst.x, dst.y, vertices - 2),
+                       (dst.x, dst.y)])
+        # Keep longitudes continuous so a line over the antimeridian is drawn the short way.
+        xy[:, 0] = np.rad2deg(np.unwrap(np.deg2rad(xy[:, 0])))
+        lines.append(shapely.LineString(xy))
+    return gpd.GeoDataFrame(drawn, geometry=lines, crs="EPSG:4326")

@@ -1,0 +1,54 @@
+"""Supply dependence: US import shares by source, validated, drawn as geodesic flows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import read, write
+from pyproj import Geod
+
+from geo import check_dataset, load_countries
+from geo.supply import IMPORTS_FILE, anchor_points, flow_lines, load_import_sources
+
+
+@pytest.fixture(scope="module")
+def flows():
+    return load_import_sources(known_iso=set(load_countries()["iso_a3"]))
+
+
+def test_us_refined_copper_sources_match_usgs(flows):
+    refined = flows[flows["product"] == "refined copper"].set_index("exporter")["share_pct"]
+    assert refined.to_dict() == {"CHL": 65, "CAN": 17, "MEX": 9, "PER": 6, "OTH": 3}
+    assert refined.sum() == 100
+
+
+def test_flow_lines_follow_the_geodesic(flows):
+    countries = load_countries()
+    lines = flow_lines(flows[flows["product"] == "refined copper"], countries)
+    assert len(lines) == 4 and "OTH" not in set(lines["exporter"])  # "other" is not drawn
+    anchors = anchor_points(countries)
+    chl = lines[lines["exporter"] == "CHL"].geometry.iloc[0]
+    a, b = anchors["CHL"], anchors["USA"]
+    xy = np.asarray(chl.coords)
+    assert tuple(xy[0]) == (a.x, a.y) and tuple(xy[-1]) == (b.x, b.y)
+    expected = Geod(ellps="WGS84").npts(a.x, a.y, b.x, b.y, len(xy) - 2)
+    assert np.allclose(xy[1:-1], expected)
+    # Every anchor lies in its own country.
+    for code in ("CHL", "USA", "CAN", "MEX", "PER"):
+        assert countries.set_index("iso_a3").loc[code].geometry.contains(anchors[code])
+
+
+def test_flow_over_the_pacific_is_continuous(flows):
+    lines = flow_lines(flows[flows["exporter"] == "MYS"], load_countries())
+    lon = np.asarray(lines.geometry.iloc[0].coords)[:, 0]
+    assert np.abs(np.diff(lon)).max() < 20  # no jump across the map at +-180
+
+
+def test_shares_not_summing_to_100_is_an_error(data_copy):
+    rows = read(data_copy / IMPORTS_FILE)
+    rows.loc[0, "share_pct"] = "75"
+    rows.loc[1, "exporter"] = "QQQ"
+    write(rows, data_copy / IMPORTS_FILE)
+    found = [str(p) for p in check_dataset(data_copy)]
+    assert any("[share_pct]" in p and "sum to 110%" in p for p in found)
+    assert any("[exporter]" in p and "unknown country code 'QQQ'" in p for p in found)
