@@ -22,7 +22,7 @@ from .errors import DataError, Problem
 from .paths import data_dir
 from .schema import Column
 from .tables import line_numbers, read_table
-from .validate import relative
+from .validate import check_references, relative
 
 SPHERES: tuple[str, ...] = ("US-aligned", "China", "Russia", "Coalition of the Willing", "Undrafted")
 SPHERE_ALIASES = {
@@ -74,12 +74,8 @@ def load_spheres(path: Path | str | None = None, *, known_iso: set[str] | None =
                                         f"unknown sphere {r['sphere']!r} (one of: {', '.join(SPHERES)})"))
             else:
                 frame.at[i, "sphere"] = canon
-            if known_iso is not None and r["iso_a3"] not in known_iso:
-                problems.append(Problem(name, int(lines[i]), "iso_a3",
-                                        f"unknown country code {r['iso_a3']!r}"))
-            if source_ids is not None:
-                problems += [Problem(name, int(lines[i]), "sources", f"unknown source id {s!r}")
-                             for s in r["sources"].split(";") if s and s not in source_ids]
+        problems += check_references(frame, name, code_fields=("iso_a3",), known_iso=known_iso,
+                                     source_ids=source_ids)
         for i in frame.index[frame["iso_a3"].duplicated()]:
             problems.append(Problem(name, int(lines[i]), "iso_a3",
                                     f"country {frame.at[i, 'iso_a3']!r} assigned twice"))

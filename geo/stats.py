@@ -15,8 +15,8 @@ from .errors import DataError, Problem
 from .paths import data_dir
 from .schema import Column
 from .spheres import RULES, SPHERES, UNATTRIBUTED, equity_split
-from .tables import line_numbers, read_table
-from .validate import relative
+from .tables import read_table
+from .validate import check_references, relative
 
 STATS_FILE = "copper_usgs_mcs2025.csv"
 WORLD, OTHER = "WLD", "OTH"  # rows kept for totals, never drawn as polygons
@@ -55,15 +55,8 @@ def load_copper_stats(path: Path | str | None = None, *, known_iso: set[str] | N
     frame, problems = read_table(path, STAT_COLUMNS)
     name = relative(path)
     if not problems:
-        lines = line_numbers(frame)
-        special = {WORLD, OTHER}
-        for i, r in frame.iterrows():
-            code = r["iso_a3"]
-            if known_iso is not None and code not in known_iso and code not in special:
-                problems.append(Problem(name, int(lines[i]), "iso_a3", f"unknown country code {code!r}"))
-            if source_ids is not None:
-                problems += [Problem(name, int(lines[i]), "sources", f"unknown source id {s!r}")
-                             for s in r["sources"].split(";") if s and s not in source_ids]
+        problems += check_references(frame, name, code_fields=("iso_a3",), known_iso=known_iso,
+                                     extra_codes=(WORLD, OTHER), source_ids=source_ids)
         if WORLD not in set(frame["iso_a3"]):
             problems.append(Problem(name, 0, "iso_a3", "no world total row (WLD)"))
     if problems:

@@ -19,7 +19,7 @@ from .errors import DataError, Problem
 from .paths import data_dir
 from .schema import Column
 from .tables import line_numbers, read_table
-from .validate import relative
+from .validate import check_references, relative
 
 IMPORTS_FILE = "us_import_sources.csv"
 OTHER = "OTH"
@@ -44,17 +44,11 @@ def load_import_sources(path: Path | str | None = None, *, known_iso: set[str] |
     name = relative(path)
     if not problems:
         lines = line_numbers(frame)
-        for i, r in frame.iterrows():
-            for field in ("importer", "exporter"):
-                code = r[field]
-                if known_iso is not None and code not in known_iso and code != OTHER:
-                    problems.append(Problem(name, int(lines[i]), field, f"unknown country code {code!r}"))
-            if not 0 <= r["share_pct"] <= 100:
-                problems.append(Problem(name, int(lines[i]), "share_pct",
-                                        f"share {r['share_pct']} is outside [0, 100]"))
-            if source_ids is not None:
-                problems += [Problem(name, int(lines[i]), "sources", f"unknown source id {s!r}")
-                             for s in r["sources"].split(";") if s and s not in source_ids]
+        problems += check_references(frame, name, code_fields=("importer", "exporter"),
+                                     known_iso=known_iso, extra_codes=(OTHER,), source_ids=source_ids)
+        for i in frame.index[~frame["share_pct"].between(0, 100)]:
+            problems.append(Problem(name, int(lines[i]), "share_pct",
+                                    f"share {frame.at[i, 'share_pct']} is outside [0, 100]"))
         keys = ["commodity", "product", "importer", "period"]
         totals = frame.groupby(keys)["share_pct"].sum()
         for key, total in totals.items():

@@ -271,3 +271,29 @@ def relative(path: Path | str) -> str:
         return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
+
+
+def check_references(
+    frame: pd.DataFrame,
+    file: str,
+    *,
+    code_fields: tuple[str, ...] = (),
+    known_iso: set[str] | None = None,
+    extra_codes: tuple[str, ...] = (),
+    source_ids: set[str] | None = None,
+) -> list[Problem]:
+    """Unknown country codes in ``code_fields`` (``extra_codes`` such as WLD/OTH allowed)
+    and unknown ids in the ``sources`` column, one problem per cell."""
+    problems: list[Problem] = []
+    lines = line_numbers(frame)
+    allowed = None if known_iso is None else set(known_iso) | set(extra_codes)
+    for i, r in frame.iterrows():
+        if allowed is not None:
+            for field in code_fields:
+                if r[field] not in allowed:
+                    problems.append(Problem(file, int(lines[i]), field,
+                                            f"unknown country code {r[field]!r}"))
+        if source_ids is not None:
+            problems += [Problem(file, int(lines[i]), "sources", f"unknown source id {s!r}")
+                         for s in split_list(r["sources"]) if s not in source_ids]
+    return problems

@@ -106,3 +106,24 @@ def test_stats_unknown_country_is_a_validation_error(data_copy):
     write(stats, data_copy / STATS_FILE)
     found = [str(p) for p in check_dataset(data_copy)]
     assert any("[iso_a3]" in p and "unknown country code 'QQQ'" in p for p in found)
+
+
+def test_sphere_table_validation(tmp_path):
+    from geo import DataError, load_countries
+    from geo.spheres import load_spheres
+
+    path = tmp_path / "spheres.csv"
+    path.write_text("iso_a3,sphere,rationale,sources\n"
+                    "CHL,undeveloped,non-aligned,usgs-mcs2025-copper\n"
+                    "PER,US aligned,x,usgs-mcs2025-copper\n")
+    ok = load_spheres(path, known_iso=set(load_countries()["iso_a3"]), source_ids={"usgs-mcs2025-copper"})
+    assert ok["sphere"].tolist() == ["Undrafted", "US-aligned"]
+    path.write_text("iso_a3,sphere,rationale,sources\n"
+                    "CHL,Atlantis,x,nope\nQQQ,China,x,usgs-mcs2025-copper\nCHL,China,x,usgs-mcs2025-copper\n")
+    with pytest.raises(DataError) as err:
+        load_spheres(path, known_iso=set(load_countries()["iso_a3"]), source_ids={"usgs-mcs2025-copper"})
+    found = [str(p) for p in err.value.problems]
+    assert any(":2 [sphere]" in p and "unknown sphere 'Atlantis'" in p for p in found)
+    assert any(":2 [sources]" in p and "unknown source id 'nope'" in p for p in found)
+    assert any(":3 [iso_a3]" in p and "unknown country code 'QQQ'" in p for p in found)
+    assert any(":4 [iso_a3]" in p and "assigned twice" in p for p in found)
