@@ -56,8 +56,11 @@ class Facts:
         """Add sphere columns to sites and sphere/statistics columns to countries."""
         if self.spheres is not None:
             self.sites = site_spheres(self.sites, self.stakes, self.spheres)
-            by_iso = self.spheres.set_index("iso_a3")["sphere"]
-            self.countries = self.countries.assign(sphere=self.countries["iso_a3"].map(by_iso))
+            by_iso = self.spheres.set_index("iso_a3")
+            self.countries = self.countries.assign(
+                sphere=self.countries["iso_a3"].map(by_iso["sphere"]),
+                sphere_basis=self.countries["iso_a3"].map(by_iso["basis"]),
+                sphere_rationale=self.countries["iso_a3"].map(by_iso["rationale"]))
         if self.stats is not None:
             shares = country_shares(self.stats).drop(columns=["country", "sources"])
             self.countries = self.countries.merge(shares, on="iso_a3", how="left")

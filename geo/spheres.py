@@ -32,11 +32,16 @@ SPHERE_ALIASES = {
     "undrafted": "Undrafted", "undeveloped": "Undrafted", "non-aligned": "Undrafted",
 }
 UNATTRIBUTED = "unattributed"
+BASES = ("published-map", "minetrack-rule")
+"""``published-map``: the MINING.COM / Northern Miner 2025 map as reported (reposts);
+``minetrack-rule``: assigned by minetrack's stated rules (data/PROVENANCE.md), because
+the map's own country list was not available."""
 RULES = ("host", "owner", "equity")
 
 SPHERE_COLUMNS: tuple[Column, ...] = (
     Column("iso_a3", "str", True, "ISO 3166-1 alpha-3"),
     Column("sphere", "str", True, "one of SPHERES"),
+    Column("basis", "str", True, "one of BASES: where the assignment comes from"),
     Column("rationale", "str", True, "one line: why this sphere"),
     Column("sources", "list", True),
 )
@@ -74,6 +79,9 @@ def load_spheres(path: Path | str | None = None, *, known_iso: set[str] | None =
                                         f"unknown sphere {r['sphere']!r} (one of: {', '.join(SPHERES)})"))
             else:
                 frame.at[i, "sphere"] = canon
+            if r["basis"] not in BASES:
+                problems.append(Problem(name, int(lines[i]), "basis",
+                                        f"unknown basis {r['basis']!r} (one of: {', '.join(BASES)})"))
         problems += check_references(frame, name, code_fields=("iso_a3",), known_iso=known_iso,
                                      source_ids=source_ids)
         for i in frame.index[frame["iso_a3"].duplicated()]:

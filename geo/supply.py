@@ -1,8 +1,8 @@
 """Supply dependence: import shares by source country, drawn as flow lines.
 
-``data/us_import_sources.csv`` holds shares of US imports by source country per
-product (USGS Mineral Commodity Summaries 2025); ``OTH`` is "other countries" and
-is kept for totals but not drawn.
+``data/import_sources.csv`` holds shares of a country's imports by source country
+per product (US: USGS Mineral Commodity Summaries 2025; China: customs volumes
+reported by SMM); ``OTH`` is "other countries", kept for totals but not drawn.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .schema import Column
 from .tables import line_numbers, read_table
 from .validate import check_references, relative
 
-IMPORTS_FILE = "us_import_sources.csv"
+IMPORTS_FILE = "import_sources.csv"
 OTHER = "OTH"
 IMPORT_COLUMNS: tuple[Column, ...] = (
     Column("commodity", "str", True),

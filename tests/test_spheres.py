@@ -113,13 +113,14 @@ def test_sphere_table_validation(tmp_path):
     from geo.spheres import load_spheres
 
     path = tmp_path / "spheres.csv"
-    path.write_text("iso_a3,sphere,rationale,sources\n"
-                    "CHL,undeveloped,non-aligned,usgs-mcs2025-copper\n"
-                    "PER,US aligned,x,usgs-mcs2025-copper\n")
+    path.write_text("iso_a3,sphere,basis,rationale,sources\n"
+                    "CHL,undeveloped,minetrack-rule,non-aligned,usgs-mcs2025-copper\n"
+                    "PER,US aligned,published-map,x,usgs-mcs2025-copper\n")
     ok = load_spheres(path, known_iso=set(load_countries()["iso_a3"]), source_ids={"usgs-mcs2025-copper"})
     assert ok["sphere"].tolist() == ["Undrafted", "US-aligned"]
-    path.write_text("iso_a3,sphere,rationale,sources\n"
-                    "CHL,Atlantis,x,nope\nQQQ,China,x,usgs-mcs2025-copper\nCHL,China,x,usgs-mcs2025-copper\n")
+    path.write_text("iso_a3,sphere,basis,rationale,sources\n"
+                    "CHL,Atlantis,minetrack-rule,x,nope\nQQQ,China,minetrack-rule,x,usgs-mcs2025-copper\n"
+                    "CHL,China,hearsay,x,usgs-mcs2025-copper\n")
     with pytest.raises(DataError) as err:
         load_spheres(path, known_iso=set(load_countries()["iso_a3"]), source_ids={"usgs-mcs2025-copper"})
     found = [str(p) for p in err.value.problems]
@@ -127,3 +128,4 @@ def test_sphere_table_validation(tmp_path):
     assert any(":2 [sources]" in p and "unknown source id 'nope'" in p for p in found)
     assert any(":3 [iso_a3]" in p and "unknown country code 'QQQ'" in p for p in found)
     assert any(":4 [iso_a3]" in p and "assigned twice" in p for p in found)
+    assert any(":4 [basis]" in p and "unknown basis 'hearsay'" in p for p in found)

@@ -1,0 +1,333 @@
+"""Infrastructure layers (rail, roads, ports, power, smelters...) and distances to them.
+
+Every loader returns one schema, in EPSG:4326: ``class`` (one of :data:`CLASSES`),
+``subclass`` (e.g. the OSM highway class or the airport type), ``name``,
+``source`` and ``source_row``. Readers:
+
+- Natural Earth: railroads, roads, ports, airports, populated places (the
+  ``featurecla`` field tells which), as shapefile, GeoJSON or zip;
+- OpenStreetMap ``.osm.pbf`` extracts through GDAL's OSM driver: ``railway=rail``
+  (and light/narrow gauge), ``highway=*`` with the class kept as subclass,
+  ``power=line``/``minor_line`` and ``power=substation``;
+- any user point/line file, with the class given by the caller;
+- minetrack's own smelters and refineries, as infrastructure for mines.
+
+Distances are geodesic metres on WGS 84 (:mod:`geo.nearest`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from .errors import DataError, Problem
+from .nearest import FeatureIndex
+from .validate import relative
+
+CLASSES: dict[str, str] = {
+    "rail": "railway lines",
+    "road": "roads and highways",
+    "port": "sea and river ports",
+    "airport": "airports",
+    "place": "populated places",
+    "power": "power lines",
+    "substation": "electrical substations",
+    "smelter": "copper smelters (minetrack sites)",
+    "refinery": "refineries (minetrack sites)",
+    "other": "anything else given by file",
+}
+CLASS_ALIASES = {
+    "railway": "rail",
+    "railroad": "rail",
+    "roads": "road",
+    "highway": "road",
+    "ports": "port",
+    "airports": "airport",
+    "places": "place",
+    "town": "place",
+    "power-line": "power",
+    "powerline": "power",
+    "smelters": "smelter",
+    "refineries": "refinery",
+    "substations": "substation",
+}
+
+COLUMNS = ("class", "subclass", "name", "source", "source_row")
+
+_NE_CLASSES = {
+    "railroad": "rail",
+    "road": "road",
+    "port": "port",
+    "airport": "airport",
+    "populated place": "place",
+    "ferry": "road",
+}
+_OSM_RAIL = ("rail", "light_rail", "narrow_gauge")
+
+
+def check_class(value: str) -> str:
+    """The infrastructure class for a user's spelling, or a ValueError listing them."""
+    v = value.strip().lower()
+    v = CLASS_ALIASES.get(v, v)
+    if v not in CLASSES:
+        raise ValueError(f"unknown infrastructure class {value!r}; one of: {', '.join(CLASSES)}")
+    return v
+
+
+def _frame(geoms, klass, subclass, names, name: str, rows) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"class": klass, "subclass": subclass, "name": names, "source": name, "source_row": rows},
+        geometry=gpd.GeoSeries(geoms).values,
+        crs="EPSG:4326",
+    )
+
+
+def _open(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    name = relative(path)
+    if not path.exists():
+        raise DataError([Problem(name, 0, "", "file not found")])
+    try:
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:
+        raise DataError([Problem(name, 0, "", f"cannot read: {str(exc).splitlines()[0]}")]) from exc
+    if gdf.crs is None:
+        raise DataError([Problem(name, 0, "geometry", "no CRS: say what it is (e.g. ogr2ogr -a_srs)")])
+    return gdf
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, name: str, rows: np.ndarray) -> None:
+    bad = shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values)
+    if bad.any():
+        raise DataError(
+            [Problem(name, int(r), "geometry", "empty or missing geometry") for r in rows[bad]][:20]
+        )
+
+
+def read_infrastructure(
+    path: Path | str, klass: str | None = None, layer: str | None = None, name_field: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read an infrastructure file into the common schema.
+
+    ``klass`` sets the class of every row (a user's file of rail lines, say);
+    without it the class comes from the file: Natural Earth's ``featurecla`` or,
+    for ``.osm.pbf``, the OSM tags (see :func:`read_osm`).
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".pbf":
+        out = read_osm(path)
+        return out[out["class"] == check_class(klass)].reset_index(drop=True) if klass else out
+    name = relative(path)
+    gdf = _open(path, layer)
+    if not len(gdf):
+        raise DataError([Problem(name, 0, "", "layer is empty")])
+    rows = np.arange(1, len(gdf) + 1)
+    _check_geometry(gdf, name, rows)
+    gdf = gdf.to_crs("EPSG:4326")
+    lower = {c.lower(): c for c in gdf.columns}
+    label = name_field or next((lower[c] for c in ("name", "nameascii", "unit_name") if c in lower), None)
+    names = gdf[label].astype("string") if label else pd.Series(pd.NA, index=gdf.index, dtype="string")
+    if klass:
+        cls = pd.Series(check_class(klass), index=gdf.index)
+        sub = gdf[lower["type"]] if "type" in lower else pd.Series(None, index=gdf.index)
+    elif "featurecla" in lower:
+        fc = gdf[lower["featurecla"]].astype(str).str.strip().str.lower()
+        cls = fc.map(lambda v: next((c for k, c in _NE_CLASSES.items() if v.startswith(k)), None))
+        unknown = cls.isna()
+        if unknown.any():
+            first = int(rows[unknown.to_numpy()][0])
+            raise DataError(
+                [
+                    Problem(
+                        name,
+                        first,
+                        "featurecla",
+                        f"Natural Earth feature class {fc[unknown].iloc[0]!r} is not infrastructure "
+                        "minetrack knows; give the class (e.g. --infrastructure FILE:rail)",
+                    )
+                ]
+            )
+        sub = gdf[lower["type"]] if "type" in lower else fc
+    else:
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    0,
+                    "class",
+                    f"cannot tell what this file holds: give its class (one of {', '.join(CLASSES)})",
+                )
+            ]
+        )
+    return _frame(
+        gdf.geometry.values, cls.to_numpy(), sub.astype("string").to_numpy(), names.to_numpy(), name, rows
+    )
+
+
+def _tag(other: pd.Series, key: str) -> pd.Series:
+    """Value of one OSM tag from GDAL's hstore-style ``other_tags`` text."""
+    return other.fillna("").str.extract(rf'"{key}"=>"([^"]*)"', expand=False)
+
+
+def read_osm(path: Path | str) -> gpd.GeoDataFrame:
+    """Railways, highways (class kept), power lines and substations from an ``.osm.pbf``."""
+    path = Path(path)
+    name = relative(path)
+    if not path.exists():
+        raise DataError([Problem(name, 0, "", "file not found")])
+    try:
+        lines = pyogrio.read_dataframe(
+            path, layer="lines", columns=["osm_id", "name", "highway", "railway", "other_tags"]
+        )
+        points = pyogrio.read_dataframe(path, layer="points", columns=["osm_id", "name", "other_tags"])
+        areas = pyogrio.read_dataframe(
+            path, layer="multipolygons", columns=["osm_id", "osm_way_id", "name", "other_tags"]
+        )
+    except Exception as exc:
+        raise DataError([Problem(name, 0, "", f"cannot read as OSM: {str(exc).splitlines()[0]}")]) from exc
+    frames = []
+    rail = lines["railway"].isin(_OSM_RAIL)
+    frames.append(
+        _frame(
+            lines.geometry[rail].values,
+            "rail",
+            lines["railway"][rail].to_numpy(),
+            lines["name"][rail].to_numpy(),
+            name,
+            lines["osm_id"][rail].to_numpy(),
+        )
+    )
+    road = lines["highway"].notna()
+    frames.append(
+        _frame(
+            lines.geometry[road].values,
+            "road",
+            lines["highway"][road].to_numpy(),
+            lines["name"][road].to_numpy(),
+            name,
+            lines["osm_id"][road].to_numpy(),
+        )
+    )
+    power = _tag(lines["other_tags"], "power")
+    pl = power.isin(["line", "minor_line", "cable"])
+    voltage = _tag(lines["other_tags"], "voltage")
+    frames.append(
+        _frame(
+            lines.geometry[pl].values,
+            "power",
+            (power[pl] + " " + voltage[pl].fillna("")).str.strip().to_numpy(),
+            lines["name"][pl].to_numpy(),
+            name,
+            lines["osm_id"][pl].to_numpy(),
+        )
+    )
+    sub_pt = _tag(points["other_tags"], "power") == "substation"
+    frames.append(
+        _frame(
+            points.geometry[sub_pt].values,
+            "substation",
+            "substation",
+            points["name"][sub_pt].to_numpy(),
+            name,
+            points["osm_id"][sub_pt].to_numpy(),
+        )
+    )
+    sub_area = _tag(areas["other_tags"], "power") == "substation"
+    ids = areas["osm_id"].fillna(areas["osm_way_id"])
+    frames.append(
+        _frame(
+            areas.geometry[sub_area].values,
+            "substation",
+            "substation",
+            areas["name"][sub_area].to_numpy(),
+            name,
+            ids[sub_area].to_numpy(),
+        )
+    )
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
+
+
+def plants_as_infrastructure(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """minetrack's smelters and refineries (a smelter+refinery counts as both)."""
+    rows = []
+    for klass, types in (
+        ("smelter", ("smelter", "smelter+refinery")),
+        ("refinery", ("refinery", "smelter+refinery")),
+    ):
+        part = sites[sites["type"].isin(types)]
+        rows.append(
+            _frame(
+                part.to_crs("EPSG:4326").geometry.values,
+                klass,
+                part["type"].to_numpy(),
+                part["name"].to_numpy(),
+                "minetrack sites",
+                part["id"].to_numpy(),
+            )
+        )
+    return gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+
+
+def nearest_infrastructure(
+    sites: gpd.GeoDataFrame,
+    infrastructure: gpd.GeoDataFrame,
+    klass: str | None = None,
+    k: int = 1,
+    max_distance_m: float | None = None,
+) -> pd.DataFrame:
+    """The ``k`` nearest features (of ``klass``) to each site, in geodesic metres.
+
+    One row per (site, rank) with ``site`` (the site's index label), ``rank`` (1 =
+    nearest), ``distance_m``, ``class``, ``subclass``, ``name``, ``source`` and
+    ``source_row`` of the feature, and ``near_lon``/``near_lat`` (the closest point
+    on it). A site itself in the layer (a smelter among smelters) is not its own
+    neighbour when the layer carries minetrack ids.
+    """
+    infra = infrastructure
+    if klass:
+        infra = infra[infra["class"] == check_class(klass)]
+    infra = infra.reset_index(drop=True)
+    cols = [
+        "site",
+        "rank",
+        "distance_m",
+        "class",
+        "subclass",
+        "name",
+        "source",
+        "source_row",
+        "near_lon",
+        "near_lat",
+    ]
+    if not len(infra) or not len(sites):
+        return pd.DataFrame(columns=cols)
+    pts = sites.to_crs("EPSG:4326").geometry.values
+    self_match = "id" in sites.columns and (infra["source"] == "minetrack sites").any()
+    res = FeatureIndex(infra.geometry.values).query(pts, k=k + int(self_match), max_distance_m=max_distance_m)
+    frame = res.frame()
+    if self_match:
+        same = infra["source_row"].to_numpy()[frame["feature"]] == sites["id"].to_numpy()[frame["point"]]
+        frame = frame[~same]
+        frame["rank"] = frame.groupby("point").cumcount()
+        frame = frame[frame["rank"] < k]
+    feat = infra.iloc[frame["feature"].to_numpy()]
+    out = pd.DataFrame(
+        {
+            "site": sites.index.to_numpy()[frame["point"].to_numpy()],
+            "rank": frame["rank"].to_numpy() + 1,
+            "distance_m": frame["distance_m"].to_numpy(),
+            "class": feat["class"].to_numpy(),
+            "subclass": feat["subclass"].to_numpy(),
+            "name": feat["name"].to_numpy(),
+            "source": feat["source"].to_numpy(),
+            "source_row": feat["source_row"].to_numpy(),
+            "near_lon": frame["near_lon"].to_numpy(),
+            "near_lat": frame["near_lat"].to_numpy(),
+        }
+    )
+    return out[cols].reset_index(drop=True)
