@@ -279,6 +279,266 @@ def spheres(rule, measure, fmt) -> None:
     _run(go)
 
 
+@main.command(epilog="""\b
+Examples:
+  minetrack fetch --list
+  minetrack fetch padus --state NM           # PAD-US 4.0, New Mexico geodatabase
+  minetrack fetch osm --region north-america/us/arizona
+  minetrack fetch ne-railroads-north-america --cache ./cache
+  minetrack fetch padus --state NV --mirror http://127.0.0.1:8000   # any server with the same file names
+""")
+@click.argument("source", required=False)
+@click.option("--state", metavar="XX", help="US state code, for per-state sources (padus).")
+@click.option("--region", metavar="PATH", help="Geofabrik region path, for osm (e.g. europe/liechtenstein).")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache folder (default $MINETRACK_CACHE, else ~/.cache/minetrack).")
+@click.option("--mirror", metavar="URL", help="Fetch the same file names from this server instead "
+              "(or set MINETRACK_MIRROR).")
+@click.option("--sha256", metavar="HEX", help="Expected SHA-256 of the file; a mismatch discards it.")
+@click.option("--force", is_flag=True, help="Download again even if a verified copy is cached.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--list", "list_", is_flag=True, help="List the sources and their URLs.")
+def fetch(source, state, region, cache, mirror, sha256, force, quiet, list_) -> None:
+    """Download a public dataset into the cache, verified, resumable; print its path.
+
+    An interrupted download resumes where it stopped when run again. The file is
+    checked against --sha256, else the checksum its publisher serves beside it,
+    else (zip archives) every member's CRC; a file that fails is discarded.
+    """
+    from .fetch import SOURCES, FetchError
+    from .fetch import fetch as do_fetch
+
+    if list_ or not source:
+        for s in SOURCES.values():
+            opts = " ".join(f"--{p} ..." for p in s.params)
+            click.echo(f"{s.name:<28} {s.description} [{s.publisher}]{'  ' + opts if opts else ''}\n"
+                       f"{'':<28} {s.url}")
+        return
+    try:
+        path = _run(lambda: do_fetch(source, state=state, region=region, cache=cache, mirror=mirror,
+                                     sha256=sha256, force=force, progress=not quiet))
+    except FetchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(str(path))
+
+
+def _class_file(value: str) -> tuple[Path, str | None]:
+    path, _, klass = value.partition(":") if not Path(value).exists() else (value, "", "")
+    return Path(path), klass or None
+
+
+@main.command(epilog="""\b
+Examples:
+  minetrack query --stage permitting --country USA
+  minetrack query --stage permitting --on-federal-land USFS --federal-land PADUS4_0_State_AZ_GDB.zip
+  minetrack query --farther-than rail:50km --rail ne_10m_railroads_north_america.zip --commodity copper
+  minetrack query --near smelter:200km --type mine --country USA,MEX --format gpkg --output near.gpkg
+  minetrack query --fast-tracked --map fast41.html
+  minetrack query --entered construction 2024-01-01 2026-12-31
+  minetrack query --stage permitting --on 2015-06-30          # as the history stood then
+
+\b
+Infrastructure classes: rail, road, port, airport, place, power, substation,
+smelter, refinery (the last two are minetrack's own plants, always available).
+Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS, BIA, OTHF.
+""")
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Query this sites file (CSV or vector) instead of the bundled sites.")
+@click.option("--stage-vocabulary", metavar="VOCAB",
+              help="The --sites file's stage column uses another tracker's values: gem-status, "
+                   "gem-status-detail, spglobal-stage, mrds-dev-stat, permitting-dashboard-status.")
+@click.option("--stage", help="At this stage (now, or on --on DATE from the stage history).")
+@click.option("--on", "on_date", metavar="YYYY-MM-DD", help="Date for --stage (default today).")
+@click.option("--entered", nargs=3, metavar="STAGE FROM TO", help="Entered STAGE between two dates.")
+@click.option("--fast-tracked", is_flag=True, help="FAST-41 covered or transparency projects only.")
+@click.option("--on-federal-land", "on_fed", is_flag=False, flag_value="any", default=None,
+              metavar="[AGENCY]",
+              help="On federal land (of AGENCY if given); needs --federal-land.")
+@click.option("--off-federal-land", is_flag=True, help="Not on any federal land given.")
+@click.option("--federal-land", "fed_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="PAD-US / BLM SMA / USFS / NPS / wilderness file (repeatable; zip is fine).")
+@click.option("--farther-than", multiple=True, metavar="CLASS:DIST", help="e.g. rail:50km (repeatable).")
+@click.option("--near", multiple=True, metavar="CLASS:DIST", help="e.g. smelter:200km (repeatable).")
+@click.option("--rail", "rail_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--roads", "road_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--ports", "port_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--power", "power_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--infrastructure", "infra_files", multiple=True, metavar="FILE[:CLASS]",
+              help="Any infrastructure file; class from the file (Natural Earth, .osm.pbf) or after a colon.")
+@click.option("--commodity", metavar="NAME[,NAME]")
+@click.option("--country", metavar="ISO3[,ISO3]")
+@click.option("--type", "type_", metavar="TYPE[,TYPE]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format; default: table on stdout, or the --output file's suffix.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file (atomically).")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also render the result as a standalone HTML map.")
+def query(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, on_fed, off_federal_land,
+          fed_files, farther_than, near, rail_files, road_files, port_files, power_files, infra_files,
+          commodity, country,
+          type_, fmt, output, map_file) -> None:
+    """Sites matching every condition: stage (and its history), FAST-41, federal
+    land, distance to infrastructure, commodity, country, type.
+
+    Each condition adds the columns it used (stage_since, federal_agency,
+    dist_rail_m, nearest_rail...). Distances are geodesic metres on WGS 84,
+    whatever CRS the files are in.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from .facts import Facts
+    from .federal import read_federal_land
+    from .infrastructure import plants_as_infrastructure, read_infrastructure
+    from .permits import load_fast41, load_land_status, load_stage_events, translate_stages
+    from .query import parse_class_distance, query_sites
+
+    def go():
+        facts = Facts.from_dir()
+        if sites_file:
+            from .load import load_sites
+            sites = _read_user_sites(sites_file, stage_vocabulary, translate_stages, load_sites)
+        else:
+            sites = facts.sites
+        infra = [plants_as_infrastructure(facts.sites)]
+        for files, klass in ((rail_files, "rail"), (road_files, "road"), (port_files, "port"),
+                             (power_files, "power")):
+            infra += [read_infrastructure(f, klass=klass) for f in files]
+        for value in infra_files:
+            path, klass = _class_file(value)
+            infra.append(read_infrastructure(path, klass=klass))
+        infrastructure = gpd.GeoDataFrame(pd.concat(infra, ignore_index=True), geometry="geometry",
+                                          crs="EPSG:4326")
+        federal = None
+        if fed_files:
+            layers = [read_federal_land(f) for f in fed_files]
+            for f, layer in zip(fed_files, layers, strict=True):
+                rows = layer.attrs.get("repaired_rows", [])
+                if rows:
+                    more = " ..." if len(rows) > 10 else ""
+                    click.echo(f"note: {f}: repaired {len(rows)} invalid polygon(s), rows "
+                               f"{', '.join(map(str, rows[:10]))}{more}", err=True)
+            federal = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), geometry="geometry",
+                                       crs="EPSG:4326")
+        result = query_sites(
+            sites, stage=stage, on=on_date, entered=tuple(entered) if entered else None,
+            fast_tracked_only=fast_tracked, on_federal_land_of=on_fed, off_federal_land=off_federal_land,
+            farther_than=dict(parse_class_distance(v) for v in farther_than),
+            near=dict(parse_class_distance(v) for v in near),
+            commodity=commodity, country=country, type=type_, federal_land=federal,
+            infrastructure=infrastructure, events=load_stage_events(), fast41=load_fast41(),
+            land_status=load_land_status(),
+        )
+        _emit_query(result, fmt, output)
+        if map_file:
+            from .render import map_html, points_map
+            from .write import write_text
+
+            fields = tuple(c for c in ("name", "type", "stage_on", "stage_since", "fast41_status",
+                                       "federal_agency", "federal_unit", "land_status_check",
+                                       *[c for c in result.columns if c.startswith(("dist_", "nearest_"))])
+                           if c in result.columns)
+            shown = result.copy()
+            for c in fields:
+                shown[c] = shown[c].astype("string").fillna("")
+            m = points_map(shown, title="minetrack query", description=_describe(click.get_current_context()),
+                           color_by="stage_on" if "stage_on" in shown else None, fields=fields, label="name",
+                           radius=6)
+            write_text(map_html(m), map_file)
+            click.echo(f"wrote map of {len(result)} sites to {map_file}", err=True)
+
+    _run(go)
+
+
+def _describe(ctx: click.Context) -> str:
+    """The query as its command line, for the map's subtitle."""
+    parts = []
+    for key, value in ctx.params.items():
+        if value in (None, False, ()) or key in ("fmt", "output", "map_file"):
+            continue
+        flag = "--" + key.replace("_", "-")
+        shown = " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
+        parts.append(flag if value is True else f"{flag} {shown}")
+    return "minetrack query " + " ".join(parts)
+
+
+def _read_user_sites(path, vocabulary, translate, load_sites):
+    import pandas as pd
+
+    if vocabulary:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame["stage"] = translate(frame["stage"], vocabulary).fillna("")
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp) / Path(path).name
+            frame.to_csv(staged, index=False)
+            beside = Path(path).with_name("sources.csv")
+            if beside.exists():
+                (Path(tmp) / "sources.csv").write_bytes(beside.read_bytes())
+            return load_sites(staged)
+    return load_sites(path)
+
+
+def _emit_query(rows, fmt, output) -> None:
+    # Dates as ISO text: every output format (and QGIS) reads them the same way.
+    for col in rows.columns:
+        if str(rows[col].dtype).startswith("datetime64"):
+            rows[col] = rows[col].dt.strftime("%Y-%m-%d").astype("string")
+    if output is None and fmt in (None, "table"):
+        cols = [c for c in ("id", "name", "type", "country", "stage_on", "stage_since", "fast41_status",
+                            "federal_agency", "federal_unit", "land_status_check") if c in rows.columns]
+        cols += [c for c in rows.columns if c.startswith(("dist_", "nearest_", "entered_on"))]
+        table = rows[cols].copy()
+        for c in [c for c in cols if c.startswith("dist_")]:
+            table[c] = (table[c] / 1000).round(1)
+            table = table.rename(columns={c: c.removesuffix("_m") + "_km"})
+        click.echo(table.to_string(index=False) if len(rows) else "(no rows)")
+        return
+    _emit(rows, fmt, output)
+
+
+@main.command(epilog="""\b
+Examples:
+  minetrack stages resolution             # the dated history of one site
+  minetrack stages --on 2020-01-01        # every tracked site's stage on a date
+  minetrack stages --fast41               # the FAST-41 list
+""")
+@click.argument("site_id", required=False)
+@click.option("--on", "on_date", metavar="YYYY-MM-DD", help="Stages as of this date (default today).")
+@click.option("--fast41", is_flag=True, help="List FAST-41 covered and transparency projects.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+def stages(site_id, on_date, fast41, fmt) -> None:
+    """Permitting history: a site's dated events, every site's stage on a date, or FAST-41."""
+    from .permits import load_fast41, load_stage_events, stage_at
+
+    def go():
+        if fast41:
+            table = load_fast41()
+            table["added"] = table["added"].dt.strftime("%Y-%m-%d")
+        elif site_id:
+            events = load_stage_events()
+            table = events[events["site_id"] == site_id]
+            if table.empty:
+                raise ValueError(f"no stage history for {site_id!r}")
+            table = table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
+        else:
+            table = stage_at(load_stage_events(), on_date).reset_index()
+            table["since"] = table["since"].dt.strftime("%Y-%m-%d")
+        if fmt == "csv":
+            click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+        elif fmt == "json":
+            click.echo(table.to_json(orient="records", indent=1))
+        else:
+            with __import__("pandas").option_context("display.max_colwidth", 70, "display.width", 200):
+                click.echo(table.drop(columns=[c for c in ("sources",) if c in table]).to_string(index=False))
+
+    _run(go)
+
+
 @main.command(name="layers")
 def layers_cmd() -> None:
     """List the layers (layers/*.toml) and map recipes (maps/*.toml)."""

@@ -36,6 +36,7 @@ import pyogrio
 import shapely
 from pyproj import Geod
 
+from .archive import dataset_path
 from .errors import DataError, Problem
 from .nearest import FeatureIndex
 from .validate import relative
@@ -126,7 +127,7 @@ def _field(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | None:
     return None
 
 
-def _pick_layer(path: Path) -> str | None:
+def _pick_layer(path: str) -> str | None:
     layers = [name for name, _ in pyogrio.list_layers(path)]
     if len(layers) <= 1:
         return None
@@ -167,8 +168,9 @@ def read_federal_land(
     if not path.exists():
         raise DataError([Problem(name, 0, "", "file not found")])
     try:
-        layer = layer or _pick_layer(path)
-        raw = gpd.read_file(path, layer=layer, engine="pyogrio")
+        src = dataset_path(path)
+        layer = layer or _pick_layer(src)
+        raw = gpd.read_file(src, layer=layer, engine="pyogrio")
     except Exception as exc:  # GDAL says why; keep it on one line
         raise DataError([Problem(name, 0, "", f"cannot read: {str(exc).splitlines()[0]}")]) from exc
     if raw.crs is None:

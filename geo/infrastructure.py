@@ -25,6 +25,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from .archive import dataset_path
 from .errors import DataError, Problem
 from .nearest import FeatureIndex
 from .validate import relative
@@ -92,7 +93,7 @@ def _open(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     if not path.exists():
         raise DataError([Problem(name, 0, "", "file not found")])
     try:
-        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        gdf = gpd.read_file(dataset_path(path), layer=layer, engine="pyogrio")
     except Exception as exc:
         raise DataError([Problem(name, 0, "", f"cannot read: {str(exc).splitlines()[0]}")]) from exc
     if gdf.crs is None:

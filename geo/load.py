@@ -25,7 +25,7 @@ from .schema import (
     normalise_stage,
     normalise_type,
 )
-from .tables import parse_table, read_table
+from .tables import line_numbers, parse_table, read_table
 from .validate import (
     check_owners,
     check_ownership,
@@ -239,6 +239,40 @@ def check_dataset(directory: Path | str | None = None) -> list[Problem]:
     problems += p or check_ownership(stakes, relative(here / "ownership.csv"),
                                      site_ids=site_ids, owner_ids=owner_ids, source_ids=source_ids)
     problems += _check_spheres_and_stats(here, table.frame, owners, known, source_ids)
+    problems += _check_permits(here, table.frame, source_ids)
+    return problems
+
+
+def _check_permits(here: Path, sites: pd.DataFrame, source_ids: set[str]) -> list[Problem]:
+    """Stage history, FAST-41 list, recorded land status and stage vocabularies, where
+    present; and that each site's ``stage`` is the last stage its history records."""
+    from . import permits
+
+    problems: list[Problem] = []
+    site_ids = set(sites["id"]) if "id" in sites.columns else set()
+    loaders = {
+        "stage_events.csv": lambda p: permits.load_stage_events(p, site_ids=site_ids, source_ids=source_ids),
+        "fast41.csv": lambda p: permits.load_fast41(p, site_ids=site_ids, source_ids=source_ids),
+        "land_status.csv": lambda p: permits.load_land_status(p, site_ids=site_ids, source_ids=source_ids),
+        "stage_vocab.csv": lambda p: permits.load_stage_vocab(p, source_ids=source_ids),
+    }
+    loaded = {}
+    for file, load in loaders.items():
+        if (here / file).exists():
+            try:
+                loaded[file] = load(here / file)
+            except DataError as exc:
+                problems += exc.problems
+    events = loaded.get("stage_events.csv")
+    if events is not None and "stage" in sites.columns:
+        latest = permits.stage_at(events, pd.Timestamp.max)["stage"]
+        lines = line_numbers(sites)
+        for i, r in sites.iterrows():
+            if r["id"] in latest.index and r["stage"] != latest[r["id"]]:
+                problems.append(Problem(relative(here / "sites.csv"), int(lines[i]), "stage",
+                                        f"{r['id']}: stage {r['stage']!r} but its history in "
+                                        f"stage_events.csv "
+                                        f"ends in {latest[r['id']]!r}"))
     return problems
 
 

@@ -187,7 +187,7 @@ class FeatureIndex:
         great-circle arcs, so the index follows the edges as drawn on a lon/lat map.
     """
 
-    def __init__(self, geometries, densify_deg: float = 0.05):
+    def __init__(self, geometries, densify_deg: float = 0.02):
         geoms = np.asarray(geometries, dtype=object)
         self.n_features = len(geoms)
         kinds = shapely.get_type_id(geoms)

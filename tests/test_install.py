@@ -1,8 +1,9 @@
 """A non-editable install (wheel) finds its bundled data, layers and recipes.
 
-Builds and installs minetrack into a fresh virtualenv that borrows the already
-installed dependencies (--system-site-packages, --no-deps, --no-build-isolation),
-so no network is needed, then runs the installed command from an empty folder.
+Builds and installs minetrack into a fresh virtualenv that borrows the running
+environment's installed dependencies (a .pth file naming its site-packages;
+--no-deps, --no-build-isolation), so no network is needed, then runs the installed
+command from an empty folder.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -23,8 +25,14 @@ pytest.importorskip("hatchling", reason="install the test extra: pip install '.[
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     env_dir = tmp_path_factory.mktemp("venv")
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
+    # Borrow this environment's packages (not the base interpreter's, which may lack them),
+    # after the new environment's own site-packages, where minetrack itself will go.
+    target = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(target) / "_borrowed.pth").write_text("\n".join(sorted(here)) + "\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(py), "install", "--quiet", "--no-deps",
          "--no-build-isolation", "--no-index", str(ROOT)],

@@ -1,0 +1,191 @@
+"""Federal land on real PAD-US, NPS and National Atlas files, plus synthetic edge cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+
+from geo import DataError, load_sites
+from geo.federal import (
+    distance_to_land,
+    federal_area_within,
+    on_federal_land,
+    read_federal_land,
+)
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+PADUS = REAL / "padus3-state-subsets-potamap"
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def nm():
+    return read_federal_land(PADUS / "PADUS3_0Combined_StateNM.geojson")
+
+
+@pytest.fixture(scope="module")
+def nv():
+    return read_federal_land(PADUS / "PADUS3_0Fee_StateNV.geojson")
+
+
+def boundary_distance(lon, lat, polygon, step=0.001):
+    """Independent check: geodesic distance to a densified polygon boundary."""
+    coords = shapely.get_coordinates(shapely.segmentize(shapely.boundary(polygon), step))
+    _, _, d = GEOD.inv(np.full(len(coords), lon), np.full(len(coords), lat), coords[:, 0], coords[:, 1])
+    return d.min()
+
+
+def test_padus_subsets_normalise(nm, nv):
+    assert set(nm["agency"]) == {"USFS", "NPS", "FWS", "BLM"}
+    assert nm["federal"].all() and (nm["manager_type"] == "FED").all()
+    assert nm.crs.to_epsg() == 4326
+    assert {"agency", "owner", "unit_name", "designation", "source", "source_row"} <= set(nm.columns)
+    # The potamap export has self-intersecting rings: repaired, listed, none dropped.
+    raw = gpd.read_file(PADUS / "PADUS3_0Combined_StateNM.geojson")
+    fed = (raw["MANTYPE"] == "FED").sum()
+    assert len(nm) == fed
+    assert nm.attrs["repaired_rows"] and shapely.is_valid(nm.geometry.values).all()
+    assert "Gila National Forest" in set(nm["unit_name"])
+    nonfed = read_federal_land(PADUS / "PADUS3_0Combined_StateNM.geojson", federal_only=False)
+    assert len(nonfed) == len(raw) and (~nonfed["federal"]).sum() == len(raw) - fed
+
+
+def test_chino_and_robinson_against_padus(nm, nv):
+    sites = load_sites()
+    pick = sites[sites["id"].isin(["chino", "robinson"])].set_index("id")
+    land = gpd.GeoDataFrame(pd.concat([nm, nv], ignore_index=True), crs="EPSG:4326")
+    on = on_federal_land(pick, land)
+    # Neither mine point falls inside a unit of these subsets (forests, parks, refuges; not
+    # the plain BLM public domain, which the subsets omit).
+    assert not on["on_federal_land"].any()
+    near = distance_to_land(pick, land, "USFS")
+    gila = nm[nm["unit_name"] == "Gila National Forest"].geometry.union_all()
+    humboldt = nv[nv["unit_name"] == "Humboldt National Forest"].geometry.union_all()
+    for site, unit, poly in (
+        ("chino", "Gila National Forest", gila),
+        ("robinson", "Humboldt National Forest", humboldt),
+    ):
+        p = pick.geometry[site]
+        assert near.loc[site, "unit"] == unit
+        ref = boundary_distance(p.x, p.y, poly)
+        assert near.loc[site, "distance_m"] == pytest.approx(ref, rel=1e-3, abs=2.0)
+        assert 500 < near.loc[site, "distance_m"] < 20_000
+
+
+def test_inside_and_on_the_boundary(nm):
+    gila = nm[nm["unit_name"] == "Gila National Forest"]
+    inside = shapely.point_on_surface(gila.geometry.values[0])
+    vertex = shapely.Point(shapely.get_coordinates(gila.geometry.values[0])[5])
+    sites = gpd.GeoDataFrame({"id": ["in", "edge"]}, geometry=[inside, vertex], crs="EPSG:4326")
+    on = on_federal_land(sites, nm)
+    assert on["on_federal_land"].all()
+    assert all("USFS" in a.split(";") for a in on["federal_agency"])
+    assert "Gila National Forest" in on["federal_unit"].iloc[0]
+    assert (distance_to_land(sites, nm)["distance_m"] == 0).all()
+    assert not on_federal_land(sites, nm, "NPS")["on_federal_land"].any()
+
+
+def test_other_sources_normalise():
+    wild = read_federal_land(REAL / "national-atlas-wilderness-co-ut" / "coutwildrnp.shp")
+    assert set(wild["agency"]) == {"USFS", "NPS", "BLM", "FWS"}
+    assert (wild["designation"] == "Wilderness").all()
+    nps = read_federal_land(REAL / "natural-earth-v4" / "ne_10m_parks_and_protected_lands_area.json")
+    assert (nps["agency"] == "NPS").all() and len(nps) == 61
+    zion = read_federal_land(REAL / "zion-srtm-dem-nps-boundary" / "zion.gpkg")  # UTM 12N on disk
+    assert zion.crs.to_epsg() == 4326 and zion["unit_name"].iloc[0].startswith("Zion")
+    springdale = gpd.GeoDataFrame(geometry=[shapely.Point(-113.0, 37.3)], crs="EPSG:4326")
+    assert on_federal_land(springdale, zion)["on_federal_land"].iloc[0]
+
+
+def _padus_file(tmp_path, geometries, crs="EPSG:4326", name="land.geojson"):
+    gdf = gpd.GeoDataFrame(
+        {
+            "Mang_Name": ["BLM"] * len(geometries),
+            "Mang_Type": ["FED"] * len(geometries),
+            "Own_Name": ["BLM"] * len(geometries),
+            "Unit_Nm": [f"unit {i}" for i in range(len(geometries))],
+            "Des_Tp": ["PUB"] * len(geometries),
+            "GAP_Sts": ["3"] * len(geometries),
+        },
+        geometry=geometries,
+        crs=crs,
+    )
+    path = tmp_path / name
+    gdf.to_file(path)
+    return path
+
+
+def test_invalid_polygon_repaired_and_reported(tmp_path):
+    bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])
+    square = shapely.box(2, 0, 3, 1)
+    land = read_federal_land(_padus_file(tmp_path, [square, bowtie]))
+    assert land.attrs["repaired_rows"] == [2]
+    assert len(land) == 2 and shapely.is_valid(land.geometry.values).all()
+    assert land.geometry.values[1].area == pytest.approx(0.5)
+
+
+def test_bad_inputs_name_file_row_field(tmp_path):
+    path = _padus_file(tmp_path, [shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (1, 1)])])
+    with pytest.raises(DataError, match=r"land.geojson:2 \[geometry\]: not a polygon"):
+        read_federal_land(path)
+    shp = _padus_file(tmp_path, [shapely.box(0, 0, 1, 1)], name="nocrs.shp")
+    shp.with_suffix(".prj").unlink()
+    with pytest.raises(DataError, match=r"nocrs.shp \[geometry\]: no CRS"):
+        read_federal_land(shp)
+    other = tmp_path / "other.geojson"
+    other.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"foo": 1},
+                        "geometry": {"type": "Point", "coordinates": [0, 0]},
+                    }
+                ],
+            }
+        )
+    )
+    with pytest.raises(DataError, match="not a federal-land layer"):
+        read_federal_land(other)
+    broken = tmp_path / "broken.gpkg"
+    broken.write_bytes(b"SQLite format 3\x00 but not really")
+    with pytest.raises(DataError, match=r"broken\.gpkg: cannot read"):
+        read_federal_land(broken)
+    ok = read_federal_land(_padus_file(tmp_path, [shapely.box(0, 0, 1, 1)], name="ok.geojson"))
+    with pytest.raises(ValueError, match="unknown agency 'NASAX'"):
+        on_federal_land(gpd.GeoDataFrame(geometry=[shapely.Point(0, 0)], crs=4326), ok, "NASAX")
+
+
+def test_projected_input_is_reprojected(tmp_path):
+    square = gpd.GeoSeries([shapely.box(-111.0, 33.0, -110.0, 34.0)], crs="EPSG:4326").to_crs("EPSG:26912")
+    land = read_federal_land(_padus_file(tmp_path, list(square.values), crs="EPSG:26912", name="utm.gpkg"))
+    assert land.crs.to_epsg() == 4326
+    site = gpd.GeoDataFrame(geometry=[shapely.Point(-110.5, 33.5)], crs="EPSG:4326").to_crs("EPSG:3857")
+    assert on_federal_land(site, land)["on_federal_land"].iloc[0]
+
+
+def test_federal_area_within_radius(tmp_path):
+    # A 1 x 1 degree block, listed twice (as PAD-US Fee and Designation layers overlap).
+    block = shapely.box(-111.0, 33.0, -110.0, 34.0)
+    land = read_federal_land(_padus_file(tmp_path, [block, block]))
+    sites = gpd.GeoDataFrame(
+        {"id": ["centre", "corner", "far"]},
+        geometry=[shapely.Point(-110.5, 33.5), shapely.Point(-110.0, 34.0), shapely.Point(-100.0, 40.0)],
+        crs="EPSG:4326",
+    )
+    area = federal_area_within(sites, land, 10_000)
+    circle = np.pi * 10_000**2
+    assert area.loc[0, "share"] == pytest.approx(1.0, abs=2e-3)
+    assert area.loc[0, "area_m2"] == pytest.approx(circle, rel=2e-3)
+    assert area.loc[1, "share"] == pytest.approx(0.25, abs=0.01)  # corner of the block
+    assert area.loc[2, "area_m2"] == 0.0
+    assert federal_area_within(sites, land, 10_000, agency="NPS")["area_m2"].sum() == 0.0

@@ -1,0 +1,135 @@
+"""Nearest-feature distances against independent geodesic computations.
+
+The reference is brute force: every feature densified to ~100 m in lon/lat and the
+WGS 84 geodesic (pyproj.Geod, Karney) from the point to every vertex, minimum per
+feature. It overestimates by at most a few centimetres at these spacings, so
+minetrack's answer must be no larger than it (beyond rounding) and within a
+small tolerance below it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+
+from geo.nearest import FeatureIndex, nearest_distance
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "natural-earth-v4"
+GEOD = Geod(ellps="WGS84")
+
+
+def brute(point, geoms, step_deg=0.001):
+    """Per-feature minimum geodesic distance from ``point`` to densified ``geoms``."""
+    geoms = np.asarray(geoms, dtype=object)
+    polys = np.isin(shapely.get_type_id(geoms), (3, 6))
+    geoms = np.where(polys, shapely.boundary(geoms), geoms)
+    coords, owner = shapely.get_coordinates(shapely.segmentize(geoms, step_deg), return_index=True)
+    _, _, d = GEOD.inv(
+        np.full(len(coords), point.x), np.full(len(coords), point.y), coords[:, 0], coords[:, 1]
+    )
+    best = np.full(len(geoms), np.inf)
+    np.minimum.at(best, owner, d)
+    return best
+
+
+@pytest.fixture(scope="module")
+def railroads():
+    return gpd.read_file(REAL / "ne_10m_railroads_north_america.json")
+
+
+def test_railroad_distances_match_brute_force(railroads):
+    rng = np.random.default_rng(7)
+    pts = shapely.points(rng.uniform(-125, -70, 6), rng.uniform(25, 55, 6))
+    res = FeatureIndex(railroads.geometry.values).query(pts, k=3)
+    frame = res.frame()
+    assert (frame.groupby("point").size() == 3).all()
+    for i, p in enumerate(pts):
+        ref = brute(p, railroads.geometry.values)
+        order = np.argsort(ref)[:3]
+        mine = frame[frame["point"] == i].sort_values("rank")
+        # The same features (ties, e.g. lines meeting at a junction, in either order)...
+        for feature, dist in zip(mine["feature"], mine["distance_m"], strict=True):
+            assert abs(ref[feature] - dist) <= max(1.0, 5e-4 * dist)
+        # ...never farther than the sampled reference, and within 0.05 % + 1 m of it.
+        assert np.all(mine["distance_m"].to_numpy() <= ref[order] + 1.0)
+        assert np.allclose(mine["distance_m"], ref[order], rtol=5e-4, atol=1.0)
+
+
+def test_closest_point_is_on_the_feature_and_measured(railroads):
+    pts = shapely.points([-105.0, -90.2], [40.0, 38.6])
+    res = FeatureIndex(railroads.geometry.values).query(pts)
+    _, _, d = GEOD.inv(shapely.get_x(pts), shapely.get_y(pts), res.lon, res.lat)
+    assert np.allclose(d, res.distance_m)
+    on_line = shapely.distance(shapely.points(res.lon, res.lat), railroads.geometry.values[res.feature])
+    # The reported point lies on the chosen line (to ~1 m: pieces are arcs, the data's edges
+    # are straight in lon/lat).
+    assert np.all(on_line < 1e-5)
+
+
+def test_ports_point_features_match_brute_force():
+    ports = gpd.read_file(REAL / "ne_10m_ports.json")
+    pts = shapely.points([-70.4, 151.2, 4.9, 179.9], [-23.65, -33.85, 52.37, -16.0])
+    res = FeatureIndex(ports.geometry.values).query(pts, k=2)
+    for i, p in enumerate(pts):
+        _, _, d = GEOD.inv(
+            np.full(len(ports), p.x), np.full(len(ports), p.y), ports.geometry.x, ports.geometry.y
+        )
+        want = np.sort(d)[:2]
+        got = np.sort(res.distance_m[res.point == i])
+        assert np.allclose(got, want, atol=1e-3)
+
+
+def test_antimeridian():
+    west = shapely.LineString([(179.0, 0.0), (180.0, 0.0)])
+    east = shapely.LineString([(-180.0, 0.0), (-179.0, 0.0)])
+    pts = shapely.points([-179.95, 179.95, 180.0], [0.1, -0.1, 0.5])
+    res = FeatureIndex([west, east]).query(pts, k=2)
+    f = res.frame()
+    first = f[f["rank"] == 0].set_index("point")
+    assert first.loc[0, "feature"] == 1 and first.loc[1, "feature"] == 0
+    _, _, d0 = GEOD.inv(-179.95, 0.1, -179.95, 0.0)
+    assert first.loc[0, "distance_m"] == pytest.approx(d0, abs=1.0)
+    # On the antimeridian itself both lines meet at the same distance.
+    both = f[f["point"] == 2]["distance_m"].to_numpy()
+    _, _, d2 = GEOD.inv(180.0, 0.5, 180.0, 0.0)
+    assert np.allclose(both, d2, atol=1.0)
+
+
+def test_poles():
+    parallel = shapely.LineString([(lon, 89.5) for lon in range(-180, 181, 10)])
+    meridian = shapely.LineString([(0.0, -89.0), (0.0, -80.0)])
+    pts = shapely.points([0.0, 123.0, 45.0], [90.0, 89.9, -90.0])
+    res = FeatureIndex([parallel, meridian]).query(pts)
+    d = dict(zip(res.point, res.distance_m, strict=True))
+    assert d[0] == pytest.approx(GEOD.inv(0, 90, 0, 89.5)[2], rel=1e-4)
+    assert d[1] == pytest.approx(GEOD.inv(123, 89.9, 123, 89.5)[2], rel=1e-3)
+    assert d[2] == pytest.approx(GEOD.inv(0, -90, 0, -89)[2], rel=1e-4)
+    assert list(res.feature) == [0, 0, 1]
+
+
+def test_point_on_a_line_is_at_zero_and_empty_results():
+    line = shapely.LineString([(10.0, 45.0), (11.0, 46.0)])
+    on = shapely.Point(10.5, 45.5)
+    assert nearest_distance([on], [line])[0] == pytest.approx(0.0, abs=0.01)
+    far = shapely.Point(20.0, 45.0)
+    assert np.isnan(nearest_distance([far], [line], max_distance_m=1000.0)[0])
+    res = FeatureIndex([]).query([on])
+    assert len(res.point) == 0
+    res = FeatureIndex([line]).query([])
+    assert len(res.point) == 0
+
+
+def test_max_distance_and_k_larger_than_features():
+    a = shapely.LineString([(0, 0), (0, 1)])
+    b = shapely.LineString([(1, 0), (1, 1)])
+    p = shapely.points([0.1], [0.5])
+    res = FeatureIndex([a, b]).query(p, k=5)
+    assert list(res.feature) == [0, 1]
+    res = FeatureIndex([a, b]).query(p, k=5, max_distance_m=20_000)
+    assert list(res.feature) == [0]
+    assert res.distance_m[0] == pytest.approx(GEOD.inv(0.1, 0.5, 0.0, 0.5)[2], rel=1e-4)
