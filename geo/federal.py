@@ -297,19 +297,22 @@ def on_federal_land(
     pts = sites.to_crs("EPSG:4326").geometry.values
     tree = shapely.STRtree(land.geometry.values)
     site_i, land_i = tree.query(pts, predicate="intersects")
-    hits = pd.DataFrame(
-        {
-            "site": site_i,
-            "agency": land["agency"].to_numpy()[land_i],
-            "unit": land["unit_name"].fillna("").astype(str).to_numpy()[land_i],
-        }
-    )
-    joined = hits.groupby("site").agg(
-        federal_agency=("agency", lambda s: ";".join(sorted(set(s)))),
-        federal_unit=("unit", lambda s: ";".join(sorted({u for u in s if u}))),
-    )
-    out = pd.DataFrame(index=np.arange(len(sites)))
-    out = out.join(joined)
+    agency = land["agency"].to_numpy()[land_i]
+    unit = land["unit_name"].fillna("").astype(str).to_numpy()[land_i]
+    out = pd.DataFrame(index=np.arange(len(sites)), columns=["federal_agency", "federal_unit"], dtype=object)
+    # Most sites hit one polygon or none: fill those directly; join the few overlaps.
+    counts = np.bincount(site_i, minlength=len(sites))
+    single = counts[site_i] == 1
+    out.iloc[site_i[single], 0] = agency[single]
+    out.iloc[site_i[single], 1] = np.where(unit[single] == "", None, unit[single])
+    if (~single).any():
+        multi = pd.DataFrame({"site": site_i[~single], "agency": agency[~single], "unit": unit[~single]})
+        for col, field in ((0, "agency"), (1, "unit")):
+            part = (
+                multi.loc[multi[field] != "", ["site", field]].drop_duplicates().sort_values(["site", field])
+            )
+            text = part.groupby("site")[field].agg(";".join)
+            out.iloc[text.index.to_numpy(), col] = text.to_numpy()
     out["on_federal_land"] = out["federal_agency"].notna()
     out.index = sites.index
     return out
