@@ -539,6 +539,43 @@ def stages(site_id, on_date, fast41, fmt) -> None:
     _run(go)
 
 
+@main.command(epilog="""\b
+Examples:
+  minetrack supply                          # every import-share table (US and China)
+  minetrack supply --importer CHN --format csv
+  minetrack supply --nir                    # US net import reliance (USGS MCS 2025)
+""")
+@click.option("--importer", metavar="ISO3", help="Only this importer's shares (USA, CHN).")
+@click.option("--nir", is_flag=True, help="US net import reliance per commodity instead.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+def supply(importer, nir, fmt) -> None:
+    """Supply dependence: import shares by source country, or US net import reliance.
+
+    Every row names its source (ids in sources.csv); "OTH" is other countries.
+    """
+    from .supply import load_import_sources, load_net_import_reliance
+
+    def go():
+        if nir:
+            table = load_net_import_reliance()
+        else:
+            table = load_import_sources()
+            if importer:
+                table = table[table["importer"] == importer.upper()]
+                if table.empty:
+                    raise ValueError(f"no import shares for importer {importer!r}")
+        if fmt == "csv":
+            click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+        elif fmt == "json":
+            click.echo(table.to_json(orient="records", indent=1))
+        else:
+            with __import__("pandas").option_context("display.max_colwidth", 60, "display.width", 200):
+                click.echo(table.to_string(index=False))
+
+    _run(go)
+
+
 @main.command(name="layers")
 def layers_cmd() -> None:
     """List the layers (layers/*.toml) and map recipes (maps/*.toml)."""

@@ -282,12 +282,17 @@ def _check_spheres_and_stats(here: Path, sites: pd.DataFrame, owners: pd.DataFra
     sphere (site hosts, owner HQs, statistics rows) has one."""
     from .spheres import check_coverage, load_spheres
     from .stats import OTHER, STATS_FILE, WORLD, load_copper_stats
-    from .supply import IMPORTS_FILE, load_import_sources
+    from .supply import IMPORTS_FILE, NIR_FILE, load_import_sources, load_net_import_reliance
 
     problems: list[Problem] = []
     if (here / IMPORTS_FILE).exists():
         try:
             load_import_sources(here / IMPORTS_FILE, known_iso=known, source_ids=source_ids)
+        except DataError as exc:
+            problems += exc.problems
+    if (here / NIR_FILE).exists():
+        try:
+            load_net_import_reliance(here / NIR_FILE, source_ids=source_ids)
         except DataError as exc:
             problems += exc.problems
     needed: dict[str, str] = {}

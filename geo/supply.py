@@ -91,3 +91,38 @@ def flow_lines(flows: pd.DataFrame, countries: gpd.GeoDataFrame, *, vertices: in
         xy[:, 0] = np.rad2deg(np.unwrap(np.deg2rad(xy[:, 0])))
         lines.append(shapely.LineString(xy))
     return gpd.GeoDataFrame(drawn, geometry=lines, crs="EPSG:4326")
+
+
+NIR_FILE = "us_net_import_reliance.csv"
+NIR_COLUMNS: tuple[Column, ...] = (
+    Column("commodity", "str", True),
+    Column("year", "int", True),
+    Column("net_import_reliance_pct", "float", False, "% of apparent consumption; empty for a net exporter"),
+    Column("qualifier", "str", False, "'>' or '<' when USGS gives a bound; net-exporter"),
+    Column("estimated", "bool", True, "USGS marks the figure as an estimate"),
+    Column("main_sources", "str", True, "USGS's main import sources, as it lists them"),
+    Column("sources", "list", True),
+)
+NIR_QUALIFIERS = ("", ">", "<", "net-exporter")
+
+
+def load_net_import_reliance(path: Path | str | None = None, *, source_ids: set[str] | None = None) -> pd.DataFrame:
+    """US net import reliance per commodity (USGS Mineral Commodity Summaries 2025), validated."""
+    path = Path(path) if path else data_dir() / NIR_FILE
+    frame, problems = read_table(path, NIR_COLUMNS)
+    name = relative(path)
+    if not problems:
+        lines = line_numbers(frame)
+        frame["qualifier"] = frame["qualifier"].fillna("")
+        for i, r in frame.iterrows():
+            value = r["net_import_reliance_pct"]
+            if r["qualifier"] not in NIR_QUALIFIERS:
+                problems.append(Problem(name, int(lines[i]), "qualifier", f"one of {NIR_QUALIFIERS}"))
+            elif r["qualifier"] == "net-exporter" and pd.notna(value):
+                problems.append(Problem(name, int(lines[i]), "net_import_reliance_pct", "a net exporter has none"))
+            elif r["qualifier"] != "net-exporter" and not (pd.notna(value) and 0 <= value <= 100):
+                problems.append(Problem(name, int(lines[i]), "net_import_reliance_pct", "a percentage 0-100"))
+        problems += check_references(frame, name, source_ids=source_ids)
+    if problems:
+        raise DataError(problems)
+    return frame

@@ -19,7 +19,7 @@ def test_help_teaches(runner):
     result = runner.invoke(main, ["--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.output
-    for cmd in ("build", "sites", "validate", "join"):
+    for cmd in ("build", "sites", "validate", "join", "spheres", "supply", "query", "fetch", "stages"):
         sub = runner.invoke(main, [cmd, "--help"])
         assert sub.exit_code == 0 and "Examples:" in sub.output, cmd
 

@@ -129,3 +129,23 @@ def test_sphere_table_validation(tmp_path):
     assert any(":3 [iso_a3]" in p and "unknown country code 'QQQ'" in p for p in found)
     assert any(":4 [iso_a3]" in p and "assigned twice" in p for p in found)
     assert any(":4 [basis]" in p and "unknown basis 'hearsay'" in p for p in found)
+
+
+def test_bundled_spheres_reproduce_the_published_processing_shares():
+    """The map's shares of refined output (China 53.1, US-aligned 15.6, Russia 5.6, Coalition 19,
+    Undrafted 6.8 %) against USGS 2024 refinery output summed by minetrack's country table."""
+    from geo.spheres import load_spheres
+    from geo.stats import load_copper_stats
+
+    stats = load_copper_stats().set_index("iso_a3")
+    spheres = load_spheres().set_index("iso_a3")["sphere"]
+    world = stats.loc["WLD", "refinery_2024_kt"]
+    named = stats.drop(index=["WLD", "OTH"])
+    assert set(named.index) <= set(spheres.index)
+    share = named.groupby(spheres)["refinery_2024_kt"].sum() / world * 100
+    assert share["China"] == pytest.approx(53.1, abs=1.0)
+    assert share["US-aligned"] == pytest.approx(15.6, abs=1.0)
+    assert share["Russia"] == pytest.approx(5.6, abs=1.0)
+    # USGS does not split "other countries": they make up the rest of the last two spheres.
+    other = stats.loc["OTH", "refinery_2024_kt"] / world * 100
+    assert share["Coalition of the Willing"] + share["Undrafted"] + other == pytest.approx(19 + 6.8, abs=1.5)

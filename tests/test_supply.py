@@ -52,3 +52,34 @@ def test_shares_not_summing_to_100_is_an_error(data_copy):
     found = [str(p) for p in check_dataset(data_copy)]
     assert any("[share_pct]" in p and "sum to 110%" in p for p in found)
     assert any("[exporter]" in p and "unknown country code 'QQQ'" in p for p in found)
+
+
+def test_china_concentrate_shares_and_us_net_import_reliance(runner):
+    from geo.cli import main
+    from geo.supply import load_net_import_reliance
+
+    china = load_import_sources().query("importer == 'CHN'").set_index("exporter")["share_pct"]
+    # Computed from customs volumes reported by SMM: 9.64 and 7.42 of 30.365 million t.
+    assert china["CHL"] == pytest.approx(100 * 9.64 / 30.365, abs=0.01)
+    assert china["PER"] == pytest.approx(100 * 7.42 / 30.365, abs=0.01)
+    assert china.sum() == pytest.approx(100)
+    nir = load_net_import_reliance().set_index("commodity")
+    assert nir.loc["copper (refined)", "net_import_reliance_pct"] == 45
+    assert nir.loc["rare earths (mineral concentrates)", "qualifier"] == "net-exporter"
+    assert nir["net_import_reliance_pct"].dropna().between(0, 100).all()
+    out = runner.invoke(main, ["supply", "--nir", "--format", "csv"])
+    assert out.exit_code == 0 and "antimony" in out.output
+    out = runner.invoke(main, ["supply", "--importer", "CHN"])
+    assert out.exit_code == 0 and "copper ore and concentrates" in out.output and "USA" not in out.output
+
+
+def test_bad_net_import_reliance_rows(data_copy):
+    from geo.supply import NIR_FILE
+
+    nir = read(data_copy / NIR_FILE)
+    nir.loc[0, "net_import_reliance_pct"] = "145"
+    nir.loc[1, "qualifier"] = "about"
+    write(nir, data_copy / NIR_FILE)
+    found = [str(p) for p in check_dataset(data_copy)]
+    assert any(":2 [net_import_reliance_pct]" in p for p in found)
+    assert any(":3 [qualifier]" in p for p in found)
