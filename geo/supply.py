@@ -106,7 +106,9 @@ NIR_COLUMNS: tuple[Column, ...] = (
 NIR_QUALIFIERS = ("", ">", "<", "net-exporter")
 
 
-def load_net_import_reliance(path: Path | str | None = None, *, source_ids: set[str] | None = None) -> pd.DataFrame:
+def load_net_import_reliance(
+    path: Path | str | None = None, *, source_ids: set[str] | None = None
+) -> pd.DataFrame:
     """US net import reliance per commodity (USGS Mineral Commodity Summaries 2025), validated."""
     path = Path(path) if path else data_dir() / NIR_FILE
     frame, problems = read_table(path, NIR_COLUMNS)
@@ -119,7 +121,9 @@ def load_net_import_reliance(path: Path | str | None = None, *, source_ids: set[
             if r["qualifier"] not in NIR_QUALIFIERS:
                 problems.append(Problem(name, int(lines[i]), "qualifier", f"one of {NIR_QUALIFIERS}"))
             elif r["qualifier"] == "net-exporter" and pd.notna(value):
-                problems.append(Problem(name, int(lines[i]), "net_import_reliance_pct", "a net exporter has none"))
+                problems.append(
+                    Problem(name, int(lines[i]), "net_import_reliance_pct", "a net exporter has none")
+                )
             elif r["qualifier"] != "net-exporter" and not (pd.notna(value) and 0 <= value <= 100):
                 problems.append(Problem(name, int(lines[i]), "net_import_reliance_pct", "a percentage 0-100"))
         problems += check_references(frame, name, source_ids=source_ids)
