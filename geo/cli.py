@@ -366,6 +366,9 @@ Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS,
 @click.option("--power", "power_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--infrastructure", "infra_files", multiple=True, metavar="FILE[:CLASS]",
               help="Any infrastructure file; class from the file (Natural Earth, .osm.pbf) or after a colon.")
+@click.option("--layer", "layer_names_", multiple=True, metavar="NAME",
+              help="An infrastructure or federal-land layer spec (layers/*.toml) read from the download "
+                   "cache, e.g. rail_north_america, federal_land_az (repeatable).")
 @click.option("--commodity", metavar="NAME[,NAME]")
 @click.option("--country", metavar="ISO3[,ISO3]")
 @click.option("--type", "type_", metavar="TYPE[,TYPE]")
@@ -377,7 +380,7 @@ Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS,
               help="Also render the result as a standalone HTML map.")
 def query(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, on_fed, off_federal_land,
           fed_files, farther_than, near, rail_files, road_files, port_files, power_files, infra_files,
-          commodity, country,
+          layer_names_, commodity, country,
           type_, fmt, output, map_file) -> None:
     """Sites matching every condition: stage (and its history), FAST-41, federal
     land, distance to infrastructure, commodity, country, type.
@@ -409,12 +412,24 @@ def query(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, o
         for value in infra_files:
             path, klass = _class_file(value)
             infra.append(read_infrastructure(path, klass=klass))
+        from .layers import load_layer, load_layer_spec
+
+        layers, layer_sources = [], []
+        for name in layer_names_:
+            spec = load_layer_spec(name)
+            if spec.kind == "infrastructure":
+                infra.append(load_layer(spec))
+            elif spec.kind == "federal-land":
+                layers.append(load_layer(spec))
+                layer_sources.append(name)
+            else:
+                raise ValueError(f"layer {name!r} is {spec.kind}, not infrastructure or federal-land")
         infrastructure = gpd.GeoDataFrame(pd.concat(infra, ignore_index=True), geometry="geometry",
                                           crs="EPSG:4326")
         federal = None
-        if fed_files:
-            layers = [read_federal_land(f) for f in fed_files]
-            for f, layer in zip(fed_files, layers, strict=True):
+        layers += [read_federal_land(f) for f in fed_files]
+        if layers:
+            for f, layer in zip([*layer_sources, *fed_files], layers, strict=True):
                 rows = layer.attrs.get("repaired_rows", [])
                 if rows:
                     more = " ..." if len(rows) > 10 else ""
@@ -585,11 +600,11 @@ def layers_cmd() -> None:
     click.echo("Layers:")
     for name in layer_names():
         spec = load_layer_spec(name)
-        click.echo(f"  {name:<10} {spec.title}: {spec.description}")
+        click.echo(f"  {name:<20} {spec.kind:<15} {spec.title}: {spec.description}")
     click.echo("Map recipes:")
     for name in recipe_names():
         r = load_recipe(name)
-        click.echo(f"  {name:<14} -> {r.file}: {r.title}")
+        click.echo(f"  {name:<26} -> {r.file}: {r.title}")
 
 
 if __name__ == "__main__":

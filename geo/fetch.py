@@ -312,6 +312,16 @@ def _download(url: str, part: Path, progress: bool) -> None:
             )
 
 
+def cached_path(name: str, *, state: str | None = None, region: str | None = None,
+                cache: Path | str | None = None) -> Path:
+    """Where :func:`fetch` puts source ``name`` (no network; the file may not exist yet)."""
+    if name not in SOURCES:
+        raise ValueError(f"unknown source {name!r}; one of: {', '.join(SOURCES)}")
+    source = SOURCES[name]
+    filename = source.filename.format(**_params(source, state, region))
+    return Path(cache or cache_dir()) / source.name / filename
+
+
 def fetch(
     name: str,
     *,

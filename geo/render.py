@@ -326,7 +326,7 @@ def _render(recipe: Recipe, facts: Facts) -> folium.Map:
             config["layers"].append(point_layer(
                 table.iloc[idx], title=title, color_by=layer.color_by, palette=palette,
                 radius=radius[idx], fields=fields, label=spec.label_field, popup=popup,
-                refs=[refs[i] for i in idx],
+                refs=[refs[i] for i in idx], show=layer.show,
                 size_note=size_note if key == present[-1] else None,  # once per recipe layer
             ))
     shown = pd.concat(shown_parts) if shown_parts else facts.sites.iloc[0:0]

@@ -35,8 +35,9 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def recipe_sites(name: str):
-    """The sites a recipe draws: each point layer's spec filter, then the recipe's own."""
+def recipe_sites(name: str, visible_only: bool = False):
+    """The sites a recipe draws: each point layer's spec filter, then the recipe's own
+    (``visible_only``: only the layers shown when the map opens)."""
     import pandas as pd
 
     from geo import filter_sites, load_sites
@@ -47,7 +48,7 @@ def recipe_sites(name: str):
     parts = []
     for layer in load_recipe(name).layers:
         spec = load_layer_spec(layer.layer)
-        if spec.kind != "sites":
+        if spec.kind != "sites" or (visible_only and not layer.show):
             continue
         parts.append(filter_sites(filter_sites(sites, **spec.filter), **layer.filter))
     return pd.concat(parts) if parts else sites.iloc[0:0]

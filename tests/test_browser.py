@@ -36,7 +36,7 @@ def sites_latlon(site_id):
 
 
 def expected_sites(name):
-    return recipe_sites(name)
+    return recipe_sites(name, visible_only=True)
 
 
 @pytest.mark.parametrize("name", recipe_names())
@@ -199,4 +199,31 @@ def test_controls_reachable_by_keyboard_and_summary_present(chromium, built):
     summary = page.locator("#mt-summary").inner_text()
     assert "sites" in summary and "by stage" in summary
     assert page.locator(".mt-map").get_attribute("aria-describedby") == "mt-summary"
+    page.close()
+
+
+def test_query_map_draws_its_result_offline(chromium, runner, tmp_path):
+    """`minetrack query --map`: every result drawn, nothing fetched, hostile names shown as text."""
+    from geo.cli import main
+
+    hostile = '"><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+    header = ("id,name,aliases,type,commodities,country,admin1,latitude,longitude,location_accuracy,stage,"
+              "capacity,capacity_unit,capacity_basis,capacity_year,start_year,notes,sources\n")
+    rows = [("evil", hostile, 33.3, -111.0), ("plain", "Plain Project", 33.5, -110.5)]
+    sites = tmp_path / "sites.csv"
+    sites.write_text(header + "".join(
+        f'{i},"{n.replace(chr(34), chr(34) * 2)}",,project,copper,USA,AZ,{lat},{lon},approximate,'
+        "permitting,,,,,,test,usgs-mcs2025-copper\n" for i, n, lat, lon in rows), encoding="utf-8")
+    out = tmp_path / "q.html"
+    result = runner.invoke(main, ["query", "--sites", str(sites), "--near", "smelter:200km",
+                                  "--map", str(out)])
+    assert result.exit_code == 0, result.output
+    page, log = open_page(chromium, out.as_uri())
+    assert sum(drawn(page).values()) == 2
+    assert page.evaluate(f"(n) => {APP}.find(n)", hostile)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert hostile in popup.inner_text()
+    assert page.evaluate("window.__pwned") is None
+    assert log.errors == [] and log.blocked == []
     page.close()

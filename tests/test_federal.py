@@ -189,3 +189,32 @@ def test_federal_area_within_radius(tmp_path):
     assert area.loc[1, "share"] == pytest.approx(0.25, abs=0.01)  # corner of the block
     assert area.loc[2, "area_m2"] == 0.0
     assert federal_area_within(sites, land, 10_000, agency="NPS")["area_m2"].sum() == 0.0
+
+
+@pytest.mark.filterwarnings("ignore:organizePolygons")
+def test_padus_file_geodatabase_in_a_zip(tmp_path):
+    """PAD-US ships state file geodatabases (zipped) with Fee, Designation and Combined
+    layers; the Combined layer is read by default, any other on request."""
+    import zipfile
+
+    import pyogrio
+
+    nm = gpd.read_file(PADUS / "PADUS3_0Combined_StateNM.geojson").head(12)
+    full = gpd.GeoDataFrame({
+        "Mang_Name": nm["MANNAME"], "Mang_Type": nm["MANTYPE"], "Own_Name": nm["OWNNAME"],
+        "Own_Type": nm["OWNTYPE"], "Unit_Nm": nm["NAME"], "Des_Tp": "NF", "GAP_Sts": "3",
+    }, geometry=nm.geometry.buffer(0).values, crs="EPSG:4326").to_crs("ESRI:102039")
+    gdb = tmp_path / "PADUS4_0_StateNM.gdb"
+    pyogrio.write_dataframe(full.head(3), gdb, layer="PADUS4_0Fee_State_NM", driver="OpenFileGDB",
+                            promote_to_multi=True)
+    pyogrio.write_dataframe(full, gdb, layer="PADUS4_0Combined_State_NM", driver="OpenFileGDB", append=True,
+                            promote_to_multi=True)
+    archive = tmp_path / "PADUS4_0_State_NM_GDB.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for f in gdb.iterdir():
+            zf.write(f, f"PADUS4_0_StateNM.gdb/{f.name}")
+    land = read_federal_land(archive)
+    assert len(land) == (full["Mang_Type"] == "FED").sum()
+    assert land.crs.to_epsg() == 4326 and land["designation"].eq("NF").all()
+    fee = read_federal_land(archive, layer="PADUS4_0Fee_State_NM")
+    assert len(fee) == (full.head(3)["Mang_Type"] == "FED").sum()

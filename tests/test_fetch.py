@@ -194,3 +194,18 @@ def test_fetch_cli(served, runner):
     assert missing.exit_code == 1 and "HTTP 404" in missing.output
     unknown = runner.invoke(main, ["fetch", "nope"])
     assert unknown.exit_code == 1 and "unknown source" in unknown.output
+
+
+def test_query_reads_fetched_layers_from_the_cache(served, runner, monkeypatch):
+    server, cache = served
+    monkeypatch.setenv("MINETRACK_CACHE", str(cache))
+    before = runner.invoke(main, ["query", "--layer", "rail_north_america", "--near", "rail:5km"])
+    assert before.exit_code == 1 and "minetrack fetch ne-railroads-north-america" in before.output
+    got = runner.invoke(main, ["fetch", "ne-railroads-north-america", "--mirror", server.url, "--quiet"])
+    assert got.exit_code == 0, got.output
+    result = runner.invoke(main, ["query", "--layer", "rail_north_america", "--country", "USA",
+                                  "--type", "mine", "--farther-than", "rail:100km", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "robinson" in result.output and "dist_rail_m" in result.output.splitlines()[0]
+    wrong = runner.invoke(main, ["query", "--layer", "mines"])
+    assert wrong.exit_code == 1 and "not infrastructure or federal-land" in wrong.output

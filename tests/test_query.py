@@ -198,3 +198,27 @@ def test_projected_rail_file_gives_the_same_metres(runner, tmp_path):
         "distance_m"
     ].to_numpy()
     assert np.allclose(a, b, rtol=1e-4, atol=5.0)
+
+
+def test_recorded_land_status_is_set_beside_the_spatial_answer():
+    import pandas as pd
+
+    from geo.federal import read_federal_land
+    from geo.permits import load_land_status
+
+    land = read_federal_land(NM)
+    gila = land[land["unit_name"] == "Gila National Forest"].geometry.values[0]
+    inside = shapely.point_on_surface(gila)
+    sites = gpd.GeoDataFrame({"id": ["a", "b", "c"], "name": ["A", "B", "C"], "type": "project",
+                              "country": "USA", "commodities": [["copper"]] * 3, "stage": "permitting"},
+                             geometry=[inside, shapely.Point(-103.5, 34.5), shapely.Point(-103.4, 34.4)],
+                             crs="EPSG:4326")
+    records = pd.DataFrame({"site_id": ["a", "b"], "status": ["private", "federal"], "agency": [None, "BLM"],
+                            "unit": [None, "Somewhere"], "detail": "test", "sources": [["x"], ["x"]]})
+    out = query_sites(sites, federal_land=land, land_status=records).set_index("id")
+    assert out.loc["a", "land_status_check"].startswith("disagrees: recorded private")
+    assert out.loc["b", "land_status_check"].startswith("disagrees: recorded federal (BLM)")
+    assert out.loc["c", "land_status_check"] == "no record"
+    # The bundled records for Resolution (mixed, USFS) set beside the answer.
+    bundled = load_land_status()
+    assert {"resolution", "twin-metals", "pebble"} <= set(bundled["site_id"])
