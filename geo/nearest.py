@@ -255,15 +255,19 @@ class FeatureIndex:
                     y0[edge] + t1 * dy[edge],
                 )
                 self.feature = self.feature[edge]
-            a = unit_vectors(x0, y0)
-            b = unit_vectors(x1, y1)
+                a = unit_vectors(x0, y0)
+                b = unit_vectors(x1, y1)
+            else:  # each vertex converted once, then shared by the arcs on either side
+                v = unit_vectors(coords[:, 0], coords[:, 1])
+                a, b = v[:-1][same], v[1:][same]
         mid = a + b
         norm = np.linalg.norm(mid, axis=1, keepdims=True)
         # An arc between antipodes has no midpoint; its first end stands in.
         mid = np.where(norm > 1e-12, mid / np.where(norm == 0, 1.0, norm), a)
-        # Half an arc's angle from its chord: cheaper than cross products on millions.
-        self.half_arcs = np.arcsin(np.minimum(np.linalg.norm(a - b, axis=1) / 2.0, 1.0))
-        self.half = float(np.max(self.half_arcs)) if len(mid) else 0.0
+        # Half the longest arc's angle, from its chord (one arcsin, not one per arc).
+        d = a - b
+        self._chord2 = d[:, 0] ** 2 + d[:, 1] ** 2 + d[:, 2] ** 2
+        self.half = float(np.arcsin(min(np.sqrt(self._chord2.max()) / 2.0, 1.0))) if len(mid) else 0.0
         self.mids = mid
         self._reps: tuple[cKDTree, NDArray] | None = None
         self.arcs = Arcs.between(a, b)
@@ -284,7 +288,8 @@ class FeatureIndex:
             starts = np.searchsorted(feat, np.arange(self.n_features))
             rank = np.arange(len(feat)) - starts[feat]
             n_arcs = np.bincount(feat, minlength=self.n_features)
-            length = np.bincount(feat, weights=2 * self.half_arcs[order], minlength=self.n_features)
+            arc = 2.0 * np.arcsin(np.minimum(np.sqrt(self._chord2[order]) / 2.0, 1.0))
+            length = np.bincount(feat, weights=arc, minlength=self.n_features)
             wanted = np.ceil(length * EARTH_RADIUS_M / spacing_m) + 1
             stride = np.maximum(np.ceil(n_arcs / wanted), 1).astype(np.int64)
             pick = order[rank % stride[feat] == 0]
@@ -294,19 +299,23 @@ class FeatureIndex:
     def _per_feature(self, rows: NDArray, flat: NDArray, ang: NDArray, n: int, k: int):
         """Per candidate pair, its (point, feature) group and that group's best angle;
         per point, the k-th best feature angle (inf when fewer than k features)."""
+        if k == 1:
+            # The nearest feature only: the point's best arc bounds everything, and an arc
+            # within slack of it is kept whatever its feature (a superset, settled later
+            # on the ellipsoid), so no grouping by feature is needed.
+            kth = np.full(n, np.inf)
+            np.minimum.at(kth, rows, ang)
+            return kth[rows] * (1 + SPHERE_SLACK), kth
         width = self.n_features + 1
         codes, uniq = pd.factorize(rows.astype(np.int64) * width + self.feature[flat])
         best = np.full(len(uniq), np.inf)
         np.minimum.at(best, codes, ang)
         pair_row = uniq // width
         kth = np.full(n, np.inf)
-        if k == 1:
-            np.minimum.at(kth, pair_row, best)
-        else:
-            order = np.lexsort((best, pair_row))
-            r1, b1 = pair_row[order], best[order]
-            rank = np.arange(len(r1)) - np.searchsorted(r1, np.arange(n))[r1]
-            kth[r1[rank == k - 1]] = b1[rank == k - 1]
+        order = np.lexsort((best, pair_row))
+        r1, b1 = pair_row[order], best[order]
+        rank = np.arange(len(r1)) - np.searchsorted(r1, np.arange(n))[r1]
+        kth[r1[rank == k - 1]] = b1[rank == k - 1]
         return best[codes], kth
 
     def _reduce(

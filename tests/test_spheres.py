@@ -149,3 +149,12 @@ def test_bundled_spheres_reproduce_the_published_processing_shares():
     # USGS does not split "other countries": they make up the rest of the last two spheres.
     other = stats.loc["OTH", "refinery_2024_kt"] / world * 100
     assert share["Coalition of the Willing"] + share["Undrafted"] + other == pytest.approx(19 + 6.8, abs=1.5)
+
+
+def test_bundled_las_bambas_differs_by_rule():
+    from geo.facts import Facts
+
+    sites = Facts.from_dir().sites.set_index("id")
+    assert sites.loc["las-bambas", "country"] == "PER"
+    assert sites.loc["las-bambas", "host_sphere"] == "US-aligned"  # Peru: US free-trade partner
+    assert sites.loc["las-bambas", "owner_sphere"] == "China"  # MMG, Chinese-controlled

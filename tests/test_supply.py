@@ -58,11 +58,16 @@ def test_china_concentrate_shares_and_us_net_import_reliance(runner):
     from geo.cli import main
     from geo.supply import load_net_import_reliance
 
-    china = load_import_sources().query("importer == 'CHN'").set_index("exporter")["share_pct"]
+    imports = load_import_sources()
+    china = imports.query("importer == 'CHN' and product == 'copper ore and concentrates'")
+    china = china.set_index("exporter")["share_pct"]
     # Computed from customs volumes reported by SMM: 9.64 and 7.42 of 30.365 million t.
     assert china["CHL"] == pytest.approx(100 * 9.64 / 30.365, abs=0.01)
     assert china["PER"] == pytest.approx(100 * 7.42 / 30.365, abs=0.01)
     assert china.sum() == pytest.approx(100)
+    # Every China table sums to 100 % with its "other countries" remainder.
+    sums = imports[imports["importer"] == "CHN"].groupby(["product", "period"])["share_pct"].sum()
+    assert len(sums) >= 8 and np.allclose(sums, 100)
     nir = load_net_import_reliance().set_index("commodity")
     assert nir.loc["copper (refined)", "net_import_reliance_pct"] == 45
     assert nir.loc["rare earths (mineral concentrates)", "qualifier"] == "net-exporter"
