@@ -74,8 +74,9 @@ def test_china_concentrate_shares_and_us_net_import_reliance(runner):
     assert nir["net_import_reliance_pct"].dropna().between(0, 100).all()
     out = runner.invoke(main, ["supply", "--nir", "--format", "csv"])
     assert out.exit_code == 0 and "antimony" in out.output
-    out = runner.invoke(main, ["supply", "--importer", "CHN"])
-    assert out.exit_code == 0 and "copper ore and concentrates" in out.output and "USA" not in out.output
+    out = runner.invoke(main, ["supply", "--importer", "CHN", "--format", "csv"])
+    assert out.exit_code == 0 and "copper ore and concentrates" in out.output
+    assert {line.split(",")[2] for line in out.output.splitlines()[1:]} == {"CHN"}
 
 
 def test_bad_net_import_reliance_rows(data_copy):
