@@ -218,3 +218,20 @@ def test_padus_file_geodatabase_in_a_zip(tmp_path):
     assert land.crs.to_epsg() == 4326 and land["designation"].eq("NF").all()
     fee = read_federal_land(archive, layer="PADUS4_0Fee_State_NM")
     assert len(fee) == (full.head(3)["Mang_Type"] == "FED").sum()
+
+
+def test_blm_sma_and_usfs_schemas(tmp_path):
+    """BLM SMA (ADMIN_AGENCY_CODE / ADMIN_UNIT_NAME; FS, PVT, ST...) and the USFS
+    administrative-forest shapefile (FORESTNAME) normalise to the same schema."""
+    boxes = [shapely.box(i, 0, i + 1, 1) for i in range(4)]
+    sma = gpd.GeoDataFrame({"ADMIN_AGENCY_CODE": ["BLM", "FS", "PVT", "ST"],
+                            "ADMIN_UNIT_NAME": ["Tucson Field Office", "Coronado NF", None, None],
+                            "ADMIN_DEPT_CODE": ["DOI", "USDA", "PVT", "ST"]}, geometry=boxes, crs="EPSG:4269")
+    sma.to_file(tmp_path / "sma.gpkg")
+    land = read_federal_land(tmp_path / "sma.gpkg")
+    assert land["agency"].tolist() == ["BLM", "USFS"] and land["source_row"].tolist() == [1, 2]
+    forests = gpd.GeoDataFrame({"ADMINFORES": ["99030500010343"], "REGION": ["03"],
+                                "FORESTNAME": ["Tonto National Forest"]}, geometry=boxes[:1], crs="EPSG:4269")
+    forests.to_file(tmp_path / "S_USA.AdministrativeForest.shp")
+    usfs = read_federal_land(tmp_path / "S_USA.AdministrativeForest.shp")
+    assert usfs.loc[0, "agency"] == "USFS" and usfs.loc[0, "unit_name"] == "Tonto National Forest"
