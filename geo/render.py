@@ -329,7 +329,8 @@ def _render(recipe: Recipe, facts: Facts) -> folium.Map:
                 refs=[refs[i] for i in idx], show=layer.show,
                 size_note=size_note if key == present[-1] else None,  # once per recipe layer
             ))
-    shown = pd.concat(shown_parts) if shown_parts else facts.sites.iloc[0:0]
+    # A site drawn in two layers (owner and host sphere, say) is one site in the summary.
+    shown = pd.concat(shown_parts).drop_duplicates("id") if shown_parts else facts.sites.iloc[0:0]
     for field, title in FILTER_FIELDS:
         values = sorted({v for cell in shown[field].dropna() for v in str(cell).split(";") if v})
         if len(values) > 1:

@@ -116,7 +116,8 @@ def site_spheres(sites: pd.DataFrame, stakes: pd.DataFrame, spheres: pd.DataFram
     out["host_sphere"] = out["country"].map(by_iso)
     ctrl = controlling_owner(stakes).set_index("site_id")
     out["controlling_owner"] = out["id"].map(ctrl["owner_id"])
-    out["owner_sphere"] = out["id"].map(ctrl["owner_hq_country"]).map(by_iso)
+    # Sites with no sourced stake have no controlling owner: say so rather than leave a gap.
+    out["owner_sphere"] = out["id"].map(ctrl["owner_hq_country"]).map(by_iso).fillna(UNATTRIBUTED)
     return out
 
 
