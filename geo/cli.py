@@ -458,9 +458,10 @@ def query(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, o
             shown = result.copy()
             for c in fields:
                 shown[c] = shown[c].astype("string").fillna("")
+            stage_colours = load_layer_spec("sites").palettes.get("stage")
             m = points_map(shown, title="minetrack query", description=_describe(click.get_current_context()),
-                           color_by="stage_on" if "stage_on" in shown else None, fields=fields, label="name",
-                           radius=6)
+                           color_by="stage_on" if "stage_on" in shown else None, palette=stage_colours,
+                           fields=fields, label="name", radius=6)
             write_text(map_html(m), map_file)
             click.echo(f"wrote map of {len(result)} sites to {map_file}", err=True)
 

@@ -384,7 +384,7 @@ def points_map(
             f'<p id="mt-summary" class="mt-summary">{esc(f"{title}: {len(gdf)} points.")}</p>'))
         if len(gdf):
             x0, y0, x1, y1 = gdf.to_crs("EPSG:4326").total_bounds
-            m.fit_bounds([[y0, x0], [y1, x1]], padding=(20, 20))
+            m.fit_bounds([[y0, x0], [y1, x1]], padding=(20, 20), max_zoom=7)
     return m
 
 
