@@ -96,24 +96,24 @@ def _dot(u: NDArray, v: NDArray) -> NDArray:
 
 @dataclass
 class Arcs:
-    """Great-circle arcs ``a``-``b`` (unit vectors), with what distance tests need:
-    ``n`` the unit normal of each arc's great circle (zero for zero-length arcs, which
-    behave as their end point) and ``ab`` the cosine of the arc's angle."""
+    """Great-circle arcs ``a``-``b`` (unit vectors). The normal of each arc's great
+    circle is worked out only for the arcs a query looks at (far fewer than the arcs
+    indexed); a zero-length arc behaves as its end point."""
 
     a: NDArray
     b: NDArray
-    n: NDArray
-    ab: NDArray
 
     @classmethod
     def between(cls, a: NDArray, b: NDArray) -> Arcs:
-        n = _cross(a, b)
-        nn = np.sqrt(_dot(n, n))
-        n = n / np.where(nn > 1e-15, nn, np.inf)[:, None]
-        return cls(a, b, n, _dot(a, b))
+        return cls(a, b)
 
     def __len__(self) -> int:
         return len(self.a)
+
+    def _normal(self, a: NDArray, b: NDArray) -> NDArray:
+        n = _cross(a, b)
+        nn = np.sqrt(_dot(n, n))
+        return n / np.where(nn > 1e-15, nn, np.inf)[:, None]
 
     def distance(self, p: NDArray, j: NDArray) -> tuple[NDArray, NDArray]:
         """Angle (radians) from points ``p`` to arcs ``j``, row by row, and whether the
@@ -121,15 +121,14 @@ class Arcs:
 
         With unit vectors, ``p`` projects between ``a`` and ``b`` on their great circle
         exactly when ``p.b - (p.a)(a.b) >= 0`` and ``p.a - (a.b)(p.b) >= 0``; the
-        angle to the circle is then ``asin |p.n|``. Only dot products: no cross
-        product per pair.
+        angle to the circle is then ``asin |p.n|``, ``n`` the circle's unit normal.
         """
-        a, b, n, ab = self.a[j], self.b[j], self.n[j], self.ab[j]
+        a, b = self.a[j], self.b[j]
+        n = self._normal(a, b)
+        ab = _dot(a, b)
         ap, bp = _dot(p, a), _dot(p, b)
         s = np.abs(_dot(p, n))
-        inside = (
-            (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & (n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2 > 0.5)
-        )
+        inside = (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & (n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2 > 0.5)
         near_end = np.maximum(ap, bp)  # cosine of the angle to the nearer end
         ends = 2.0 * np.arcsin(np.minimum(np.sqrt(np.maximum(2.0 - 2.0 * near_end, 0.0)) / 2.0, 1.0))
         return np.where(inside, np.arcsin(np.minimum(s, 1.0)), ends), inside
@@ -137,10 +136,10 @@ class Arcs:
     def closest(self, p: NDArray, j: NDArray) -> NDArray:
         """The closest point (unit vector) on arcs ``j`` to points ``p``."""
         _, inside = self.distance(p, j)
-        n = self.n[j]
+        a, b = self.a[j], self.b[j]
+        n = self._normal(a, b)
         foot = _normalise(p - _dot(p, n)[:, None] * n)
-        nearer_a = _dot(p, self.a[j]) >= _dot(p, self.b[j])
-        end = np.where(nearer_a[:, None], self.a[j], self.b[j])
+        end = np.where((_dot(p, a) >= _dot(p, b))[:, None], a, b)
         return np.where(inside[:, None], foot, end)
 
 
