@@ -395,14 +395,14 @@ def query(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, o
     from .facts import Facts
     from .federal import read_federal_land
     from .infrastructure import plants_as_infrastructure, read_infrastructure
-    from .permits import load_fast41, load_land_status, load_stage_events, translate_stages
+    from .permits import load_fast41, load_land_status, load_stage_events
     from .query import parse_class_distance, query_sites
 
     def go():
         facts = Facts.from_dir()
         if sites_file:
             from .load import load_sites
-            sites = _read_user_sites(sites_file, stage_vocabulary, translate_stages, load_sites)
+            sites = load_sites(sites_file, stage_vocabulary=stage_vocabulary)
         else:
             sites = facts.sites
         infra = [plants_as_infrastructure(facts.sites)]
@@ -478,24 +478,6 @@ def _describe(ctx: click.Context) -> str:
         shown = " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
         parts.append(flag if value is True else f"{flag} {shown}")
     return "minetrack query " + " ".join(parts)
-
-
-def _read_user_sites(path, vocabulary, translate, load_sites):
-    import pandas as pd
-
-    if vocabulary:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        frame["stage"] = translate(frame["stage"], vocabulary).fillna("")
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmp:
-            staged = Path(tmp) / Path(path).name
-            frame.to_csv(staged, index=False)
-            beside = Path(path).with_name("sources.csv")
-            if beside.exists():
-                (Path(tmp) / "sources.csv").write_bytes(beside.read_bytes())
-            return load_sites(staged)
-    return load_sites(path)
 
 
 def _emit_query(rows, fmt, output) -> None:

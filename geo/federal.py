@@ -32,11 +32,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import Geod
 
-from .archive import dataset_path
+from .archive import read_vector
 from .errors import DataError, Problem
 from .nearest import FeatureIndex
 from .validate import relative
@@ -127,17 +126,6 @@ def _field(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | None:
     return None
 
 
-def _pick_layer(path: str) -> str | None:
-    layers = [name for name, _ in pyogrio.list_layers(path)]
-    if len(layers) <= 1:
-        return None
-    for key in ("combined", "fee", "designation"):
-        for name in layers:
-            if key in name.lower():
-                return name
-    return layers[0]
-
-
 def _detect(frame: pd.DataFrame) -> str:
     cols = {c.lower() for c in frame.columns}
     if cols & {"mang_name", "manname"}:
@@ -165,16 +153,7 @@ def read_federal_land(
     """
     path = Path(path)
     name = relative(path)
-    if not path.exists():
-        raise DataError([Problem(name, 0, "", "file not found")])
-    try:
-        src = dataset_path(path)
-        layer = layer or _pick_layer(src)
-        raw = gpd.read_file(src, layer=layer, engine="pyogrio")
-    except Exception as exc:  # GDAL says why; keep it on one line
-        raise DataError([Problem(name, 0, "", f"cannot read: {str(exc).splitlines()[0]}")]) from exc
-    if raw.crs is None:
-        raise DataError([Problem(name, 0, "geometry", "no CRS: say what it is (e.g. ogr2ogr -a_srs)")])
+    raw = read_vector(path, layer, prefer=("combined", "fee", "designation"))
     if not len(raw):
         raise DataError([Problem(name, 0, "", "layer is empty")])
     kind = _detect(raw)

@@ -25,7 +25,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from .archive import dataset_path
+from .archive import read_vector
 from .errors import DataError, Problem
 from .nearest import FeatureIndex
 from .validate import relative
@@ -88,19 +88,6 @@ def _frame(geoms, klass, subclass, names, name: str, rows) -> gpd.GeoDataFrame:
     )
 
 
-def _open(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    name = relative(path)
-    if not path.exists():
-        raise DataError([Problem(name, 0, "", "file not found")])
-    try:
-        gdf = gpd.read_file(dataset_path(path), layer=layer, engine="pyogrio")
-    except Exception as exc:
-        raise DataError([Problem(name, 0, "", f"cannot read: {str(exc).splitlines()[0]}")]) from exc
-    if gdf.crs is None:
-        raise DataError([Problem(name, 0, "geometry", "no CRS: say what it is (e.g. ogr2ogr -a_srs)")])
-    return gdf
-
-
 def _check_geometry(gdf: gpd.GeoDataFrame, name: str, rows: np.ndarray) -> None:
     bad = shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values)
     if bad.any():
@@ -123,7 +110,7 @@ def read_infrastructure(
         out = read_osm(path)
         return out[out["class"] == check_class(klass)].reset_index(drop=True) if klass else out
     name = relative(path)
-    gdf = _open(path, layer)
+    gdf = read_vector(path, layer)
     if not len(gdf):
         raise DataError([Problem(name, 0, "", "layer is empty")])
     rows = np.arange(1, len(gdf) + 1)

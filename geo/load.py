@@ -122,11 +122,14 @@ class SiteTable:
     problems: list[Problem]
 
 
-def read_sites(path: Path | str, *, sources_path: Path | str | None = None) -> SiteTable:
+def read_sites(path: Path | str, *, sources_path: Path | str | None = None,
+               stage_vocabulary: str | None = None) -> SiteTable:
     """Parse and check a sites CSV; every problem is collected, none raised.
 
     Source ids are checked against ``sources_path``, else a ``sources.csv`` beside
-    the file, else the bundled sources.
+    the file, else the bundled sources. ``stage_vocabulary`` (e.g. ``gem-status``,
+    see :data:`geo.permits.VOCABULARIES`) says the ``stage`` column uses another
+    tracker's values, translated to minetrack's stages before the checks.
     """
     path = Path(path)
     if path.suffix.lower() in VECTOR_SUFFIXES:
@@ -135,6 +138,13 @@ def read_sites(path: Path | str, *, sources_path: Path | str | None = None) -> S
         frame, problems = read_table(path, SITE_COLUMNS)
     if problems and frame.empty:
         return SiteTable(frame, problems)
+    if stage_vocabulary and "stage" in frame.columns:
+        from .permits import translate_stages
+
+        try:
+            frame["stage"] = translate_stages(frame["stage"], stage_vocabulary).fillna("").astype(object)
+        except ValueError as exc:
+            return SiteTable(frame, [*problems, Problem(relative(path), 0, "stage", str(exc))])
     if sources_path is None:
         beside = path.with_name("sources.csv")
         sources_path = beside if beside.exists() else data_dir() / "sources.csv"
@@ -193,7 +203,8 @@ def to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=geom, crs=WGS84)
 
 
-def load_sites(path: Path | str | None = None, *, validate: bool = True) -> gpd.GeoDataFrame:
+def load_sites(path: Path | str | None = None, *, validate: bool = True,
+               stage_vocabulary: str | None = None) -> gpd.GeoDataFrame:
     """Mines, smelters, refineries, projects and recycling plants as points (EPSG:4326).
 
     Columns are those of :data:`geo.schema.SITE_COLUMNS` plus ``primary_commodity``;
@@ -202,10 +213,11 @@ def load_sites(path: Path | str | None = None, *, validate: bool = True) -> gpd.
 
     Raises :class:`DataError` when ``validate`` and the file has any problem
     (spatial ones included: a point outside the country or US state it states).
+    ``stage_vocabulary``: see :func:`read_sites`.
     """
     path = Path(path) if path else data_dir() / "sites.csv"
     if validate:
-        table = read_sites(path)
+        table = read_sites(path, stage_vocabulary=stage_vocabulary)
         if table.problems:
             raise DataError(table.problems)
         frame = table.frame

@@ -128,7 +128,8 @@ class Arcs:
         ab = _dot(a, b)
         ap, bp = _dot(p, a), _dot(p, b)
         s = np.abs(_dot(p, n))
-        inside = (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & (n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2 > 0.5)
+        has_length = n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2 > 0.5
+        inside = (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & has_length
         near_end = np.maximum(ap, bp)  # cosine of the angle to the nearer end
         ends = 2.0 * np.arcsin(np.minimum(np.sqrt(np.maximum(2.0 - 2.0 * near_end, 0.0)) / 2.0, 1.0))
         return np.where(inside, np.arcsin(np.minimum(s, 1.0)), ends), inside

@@ -222,3 +222,12 @@ def test_recorded_land_status_is_set_beside_the_spatial_answer():
     # The bundled records for Resolution (mixed, USFS) set beside the answer.
     bundled = load_land_status()
     assert {"resolution", "twin-metals", "pebble"} <= set(bundled["site_id"])
+
+
+def test_unknown_tracker_stage_value_is_an_error(runner, tmp_path):
+    path = _sites_file(tmp_path, [("x", "X", 34.5, -103.5, "Dreaming")])
+    r = runner.invoke(main, ["query", "--sites", str(path), "--stage-vocabulary", "gem-status-detail"])
+    assert r.exit_code == 1
+    assert "mysites.csv [stage]" in r.output and "'dreaming'" in r.output
+    r = runner.invoke(main, ["query", "--sites", str(path), "--stage-vocabulary", "gem"])
+    assert r.exit_code == 1 and "unknown stage vocabulary 'gem'" in r.output
