@@ -389,54 +389,24 @@ def query(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, o
     dist_rail_m, nearest_rail...). Distances are geodesic metres on WGS 84,
     whatever CRS the files are in.
     """
-    import geopandas as gpd
-    import pandas as pd
-
     from .facts import Facts
-    from .federal import read_federal_land
-    from .infrastructure import plants_as_infrastructure, read_infrastructure
+    from .load import load_sites
     from .permits import load_fast41, load_land_status, load_stage_events
-    from .query import parse_class_distance, query_sites
+    from .query import gather_layers, parse_class_distance, query_sites, result_map
 
     def go():
         facts = Facts.from_dir()
-        if sites_file:
-            from .load import load_sites
-            sites = load_sites(sites_file, stage_vocabulary=stage_vocabulary)
-        else:
-            sites = facts.sites
-        infra = [plants_as_infrastructure(facts.sites)]
-        for files, klass in ((rail_files, "rail"), (road_files, "road"), (port_files, "port"),
-                             (power_files, "power")):
-            infra += [read_infrastructure(f, klass=klass) for f in files]
-        for value in infra_files:
-            path, klass = _class_file(value)
-            infra.append(read_infrastructure(path, klass=klass))
-        from .layers import load_layer, load_layer_spec
-
-        layers, layer_sources = [], []
-        for name in layer_names_:
-            spec = load_layer_spec(name)
-            if spec.kind == "infrastructure":
-                infra.append(load_layer(spec))
-            elif spec.kind == "federal-land":
-                layers.append(load_layer(spec))
-                layer_sources.append(name)
-            else:
-                raise ValueError(f"layer {name!r} is {spec.kind}, not infrastructure or federal-land")
-        infrastructure = gpd.GeoDataFrame(pd.concat(infra, ignore_index=True), geometry="geometry",
-                                          crs="EPSG:4326")
-        federal = None
-        layers += [read_federal_land(f) for f in fed_files]
-        if layers:
-            for f, layer in zip([*layer_sources, *fed_files], layers, strict=True):
-                rows = layer.attrs.get("repaired_rows", [])
-                if rows:
-                    more = " ..." if len(rows) > 10 else ""
-                    click.echo(f"note: {f}: repaired {len(rows)} invalid polygon(s), rows "
-                               f"{', '.join(map(str, rows[:10]))}{more}", err=True)
-            federal = gpd.GeoDataFrame(pd.concat(layers, ignore_index=True), geometry="geometry",
-                                       crs="EPSG:4326")
+        sites = load_sites(sites_file, stage_vocabulary=stage_vocabulary) if sites_file else facts.sites
+        by_class = ((rail_files, "rail"), (road_files, "road"), (port_files, "port"), (power_files, "power"))
+        files = [(f, klass) for fs, klass in by_class for f in fs]
+        files += [_class_file(value) for value in infra_files]
+        federal, infrastructure, repaired = gather_layers(
+            facts.sites, infrastructure_files=files, federal_files=list(fed_files),
+            layer_names=list(layer_names_))
+        for source, rows in repaired.items():
+            more = " ..." if len(rows) > 10 else ""
+            click.echo(f"note: {source}: repaired {len(rows)} invalid polygon(s), rows "
+                       f"{', '.join(map(str, rows[:10]))}{more}", err=True)
         result = query_sites(
             sites, stage=stage, on=on_date, entered=tuple(entered) if entered else None,
             fast_tracked_only=fast_tracked, on_federal_land_of=on_fed, off_federal_land=off_federal_land,
@@ -448,21 +418,10 @@ def query(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, o
         )
         _emit_query(result, fmt, output)
         if map_file:
-            from .render import map_html, points_map
+            from .render import map_html
             from .write import write_text
 
-            fields = tuple(c for c in ("name", "type", "stage_on", "stage_since", "fast41_status",
-                                       "federal_agency", "federal_unit", "land_status_check",
-                                       *[c for c in result.columns if c.startswith(("dist_", "nearest_"))])
-                           if c in result.columns)
-            shown = result.copy()
-            for c in fields:
-                shown[c] = shown[c].astype("string").fillna("")
-            stage_colours = load_layer_spec("sites").palettes.get("stage")
-            m = points_map(shown, title="minetrack query", description=_describe(click.get_current_context()),
-                           color_by="stage_on" if "stage_on" in shown else None, palette=stage_colours,
-                           fields=fields, label="name", radius=6)
-            write_text(map_html(m), map_file)
+            write_text(map_html(result_map(result, _describe(click.get_current_context()))), map_file)
             click.echo(f"wrote map of {len(result)} sites to {map_file}", err=True)
 
     _run(go)
@@ -511,6 +470,8 @@ Examples:
               show_default=True)
 def stages(site_id, on_date, fast41, fmt) -> None:
     """Permitting history: a site's dated events, every site's stage on a date, or FAST-41."""
+    import pandas as pd
+
     from .permits import load_fast41, load_stage_events, stage_at
 
     def go():
@@ -531,7 +492,7 @@ def stages(site_id, on_date, fast41, fmt) -> None:
         elif fmt == "json":
             click.echo(table.to_json(orient="records", indent=1))
         else:
-            with __import__("pandas").option_context("display.max_colwidth", 70, "display.width", 200):
+            with pd.option_context("display.max_colwidth", 70, "display.width", 200):
                 click.echo(table.drop(columns=[c for c in ("sources",) if c in table]).to_string(index=False))
 
     _run(go)
@@ -552,6 +513,8 @@ def supply(importer, nir, fmt) -> None:
 
     Every row names its source (ids in sources.csv); "OTH" is other countries.
     """
+    import pandas as pd
+
     from .supply import load_import_sources, load_net_import_reliance
 
     def go():
@@ -568,7 +531,7 @@ def supply(importer, nir, fmt) -> None:
         elif fmt == "json":
             click.echo(table.to_json(orient="records", indent=1))
         else:
-            with __import__("pandas").option_context("display.max_colwidth", 60, "display.width", 200):
+            with pd.option_context("display.max_colwidth", 60, "display.width", 200):
                 click.echo(table.to_string(index=False))
 
     _run(go)

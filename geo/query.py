@@ -166,3 +166,86 @@ def query_sites(
 
 def _option(klass: str) -> str:
     return {"rail": "rail", "road": "roads", "port": "ports", "power": "power"}.get(klass, "infrastructure")
+
+
+def gather_layers(
+    sites: gpd.GeoDataFrame,
+    *,
+    infrastructure_files: list[tuple[str, str | None]] = (),
+    federal_files: list = (),
+    layer_names: list[str] = (),
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame, dict[str, list[int]]]:
+    """The layers a query measures against, in one call.
+
+    ``infrastructure_files``: ``(path, class or None)`` pairs; ``federal_files``:
+    federal-land files; ``layer_names``: infrastructure or federal-land layer specs
+    read from the download cache. minetrack's own smelters and refineries (from
+    ``sites``) are always infrastructure. Returns (federal land or None,
+    infrastructure, rows repaired per federal source).
+    """
+    from .federal import read_federal_land
+    from .infrastructure import plants_as_infrastructure, read_infrastructure
+    from .layers import load_layer, load_layer_spec
+
+    infra = [plants_as_infrastructure(sites)]
+    infra += [read_infrastructure(path, klass=klass) for path, klass in infrastructure_files]
+    federal, labels = [], []
+    for name in layer_names:
+        spec = load_layer_spec(name)
+        if spec.kind == "infrastructure":
+            infra.append(load_layer(spec))
+        elif spec.kind == "federal-land":
+            federal.append(load_layer(spec))
+            labels.append(name)
+        else:
+            raise ValueError(f"layer {name!r} is {spec.kind}, not infrastructure or federal-land")
+    federal += [read_federal_land(path) for path in federal_files]
+    labels += [str(path) for path in federal_files]
+    repaired = {
+        label: layer.attrs.get("repaired_rows", []) for label, layer in zip(labels, federal, strict=True)
+    }
+    infrastructure = gpd.GeoDataFrame(
+        pd.concat(infra, ignore_index=True), geometry="geometry", crs="EPSG:4326"
+    )
+    land = (
+        gpd.GeoDataFrame(pd.concat(federal, ignore_index=True), geometry="geometry", crs="EPSG:4326")
+        if federal
+        else None
+    )
+    return land, infrastructure, {k: v for k, v in repaired.items() if v}
+
+
+def result_map(result: gpd.GeoDataFrame, description: str):
+    """A standalone map of a query result: sites coloured by stage, with the columns
+    the query added in their popups."""
+    from .layers import load_layer_spec
+    from .render import points_map
+
+    fields = tuple(
+        c
+        for c in (
+            "name",
+            "type",
+            "stage_on",
+            "stage_since",
+            "fast41_status",
+            "federal_agency",
+            "federal_unit",
+            "land_status_check",
+            *[c for c in result.columns if c.startswith(("dist_", "nearest_"))],
+        )
+        if c in result.columns
+    )
+    shown = result.copy()
+    for c in fields:
+        shown[c] = shown[c].astype("string").fillna("")
+    return points_map(
+        shown,
+        title="minetrack query",
+        description=description,
+        color_by="stage_on" if "stage_on" in shown else None,
+        palette=load_layer_spec("sites").palettes.get("stage"),
+        fields=fields,
+        label="name",
+        radius=6,
+    )
