@@ -427,6 +427,19 @@ def query(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, o
     _run(go)
 
 
+def _print_table(table, fmt: str) -> None:
+    """A plain table as text (wide enough to read), CSV or JSON records on stdout."""
+    import pandas as pd
+
+    if fmt == "csv":
+        click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
+    elif fmt == "json":
+        click.echo(table.to_json(orient="records", indent=1))
+    else:
+        with pd.option_context("display.max_colwidth", 70, "display.width", 200):
+            click.echo(table.to_string(index=False))
+
+
 def _describe(ctx: click.Context) -> str:
     """The query as its command line, for the map's subtitle."""
     parts = []
@@ -470,8 +483,6 @@ Examples:
               show_default=True)
 def stages(site_id, on_date, fast41, fmt) -> None:
     """Permitting history: a site's dated events, every site's stage on a date, or FAST-41."""
-    import pandas as pd
-
     from .permits import load_fast41, load_stage_events, stage_at
 
     def go():
@@ -487,13 +498,9 @@ def stages(site_id, on_date, fast41, fmt) -> None:
         else:
             table = stage_at(load_stage_events(), on_date).reset_index()
             table["since"] = table["since"].dt.strftime("%Y-%m-%d")
-        if fmt == "csv":
-            click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
-        elif fmt == "json":
-            click.echo(table.to_json(orient="records", indent=1))
-        else:
-            with pd.option_context("display.max_colwidth", 70, "display.width", 200):
-                click.echo(table.drop(columns=[c for c in ("sources",) if c in table]).to_string(index=False))
+        if fmt == "table":  # source ids make the text table too wide; CSV and JSON keep them
+            table = table.drop(columns=[c for c in ("sources",) if c in table])
+        _print_table(table, fmt)
 
     _run(go)
 
@@ -513,8 +520,6 @@ def supply(importer, nir, fmt) -> None:
 
     Every row names its source (ids in sources.csv); "OTH" is other countries.
     """
-    import pandas as pd
-
     from .supply import load_import_sources, load_net_import_reliance
 
     def go():
@@ -526,13 +531,7 @@ def supply(importer, nir, fmt) -> None:
                 table = table[table["importer"] == importer.upper()]
                 if table.empty:
                     raise ValueError(f"no import shares for importer {importer!r}")
-        if fmt == "csv":
-            click.echo(table.to_csv(index=False, lineterminator="\n"), nl=False)
-        elif fmt == "json":
-            click.echo(table.to_json(orient="records", indent=1))
-        else:
-            with pd.option_context("display.max_colwidth", 60, "display.width", 200):
-                click.echo(table.to_string(index=False))
+        _print_table(table, fmt)
 
     _run(go)
 

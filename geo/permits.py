@@ -109,22 +109,32 @@ def _finish(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     return frame
 
 
+def _open(path: Path | str | None, default: str, columns) -> tuple[pd.DataFrame, str, pd.Series]:
+    """Read a table (raising on unreadable files or missing columns): frame, name, lines."""
+    path = Path(path) if path else data_dir() / default
+    frame, problems = read_table(path, columns)
+    if problems:
+        raise DataError(problems)
+    return frame, relative(path), line_numbers(frame)
+
+
+def _unknown_site(name: str, line: int, site: object, site_ids: set[str] | None) -> list[Problem]:
+    if site_ids is None or not isinstance(site, str) or not site or site in site_ids:
+        return []
+    return [Problem(name, line, "site_id", f"unknown site id {site!r}")]
+
+
 def load_stage_events(
     path: Path | str | None = None, *, site_ids: set[str] | None = None, source_ids: set[str] | None = None
 ) -> pd.DataFrame:
     """Stage history and milestones, validated; ``date`` parsed (datetime64)."""
-    path = Path(path) if path else data_dir() / "stage_events.csv"
-    frame, problems = read_table(path, EVENT_COLUMNS)
-    name = relative(path)
-    if problems:
-        raise DataError(problems)
-    lines = line_numbers(frame)
+    frame, name, lines = _open(path, "stage_events.csv", EVENT_COLUMNS)
+    problems: list[Problem] = []
     frame["date"], more = _dates(frame, "date", name, required=True)
     problems += more
     for i, r in frame.iterrows():
         line = int(lines[i])
-        if site_ids is not None and r["site_id"] not in site_ids:
-            problems.append(Problem(name, line, "site_id", f"unknown site id {r['site_id']!r}"))
+        problems += _unknown_site(name, line, r["site_id"], site_ids)
         if r["date_precision"] not in PRECISIONS:
             problems.append(Problem(name, line, "date_precision", f"one of {', '.join(PRECISIONS)}"))
         if r["event"] not in EVENTS:
@@ -148,21 +158,15 @@ def load_fast41(
     path: Path | str | None = None, *, site_ids: set[str] | None = None, source_ids: set[str] | None = None
 ) -> pd.DataFrame:
     """FAST-41 covered and transparency projects, validated; ``added`` parsed."""
-    path = Path(path) if path else data_dir() / "fast41.csv"
-    frame, problems = read_table(path, FAST41_COLUMNS)
-    name = relative(path)
-    if problems:
-        raise DataError(problems)
-    lines = line_numbers(frame)
+    frame, name, lines = _open(path, "fast41.csv", FAST41_COLUMNS)
+    problems: list[Problem] = []
     frame["added"], more = _dates(frame, "added", name, required=False)
     problems += more
     for i, r in frame.iterrows():
         line = int(lines[i])
         if r["status"] not in FAST41_STATUSES:
             problems.append(Problem(name, line, "status", f"one of {', '.join(FAST41_STATUSES)}"))
-        site = r["site_id"] if isinstance(r["site_id"], str) else ""
-        if site and site_ids is not None and site not in site_ids:
-            problems.append(Problem(name, line, "site_id", f"unknown site id {site!r}"))
+        problems += _unknown_site(name, line, r["site_id"], site_ids)
     problems += check_references(frame, name, source_ids=source_ids)
     return _finish(frame, problems)
 
@@ -171,16 +175,11 @@ def load_land_status(
     path: Path | str | None = None, *, site_ids: set[str] | None = None, source_ids: set[str] | None = None
 ) -> pd.DataFrame:
     """Recorded land status per site, validated."""
-    path = Path(path) if path else data_dir() / "land_status.csv"
-    frame, problems = read_table(path, LAND_COLUMNS)
-    name = relative(path)
-    if problems:
-        raise DataError(problems)
-    lines = line_numbers(frame)
+    frame, name, lines = _open(path, "land_status.csv", LAND_COLUMNS)
+    problems: list[Problem] = []
     for i, r in frame.iterrows():
         line = int(lines[i])
-        if site_ids is not None and r["site_id"] not in site_ids:
-            problems.append(Problem(name, line, "site_id", f"unknown site id {r['site_id']!r}"))
+        problems += _unknown_site(name, line, r["site_id"], site_ids)
         if r["status"] not in LAND_STATUSES:
             problems.append(Problem(name, line, "status", f"one of {', '.join(LAND_STATUSES)}"))
         agency = r["agency"] if isinstance(r["agency"], str) else ""
@@ -201,12 +200,8 @@ def load_land_status(
 
 def load_stage_vocab(path: Path | str | None = None, *, source_ids: set[str] | None = None) -> pd.DataFrame:
     """Other trackers' stage values and the minetrack stage each maps to, validated."""
-    path = Path(path) if path else data_dir() / "stage_vocab.csv"
-    frame, problems = read_table(path, VOCAB_COLUMNS)
-    name = relative(path)
-    if problems:
-        raise DataError(problems)
-    lines = line_numbers(frame)
+    frame, name, lines = _open(path, "stage_vocab.csv", VOCAB_COLUMNS)
+    problems: list[Problem] = []
     for i, r in frame.iterrows():
         line = int(lines[i])
         if r["vocabulary"] not in VOCABULARIES:
