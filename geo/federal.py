@@ -142,14 +142,20 @@ def _detect(frame: pd.DataFrame) -> str:
 
 
 def read_federal_land(
-    path: Path | str, layer: str | None = None, *, federal_only: bool = True
+    path: Path | str,
+    layer: str | None = None,
+    *,
+    federal_only: bool = True,
+    include_proclamation: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a federal-land file (PAD-US, BLM SMA, USFS, NPS, National Atlas wilderness).
 
     Any GDAL-readable format (GeoPackage, file geodatabase, shapefile, GeoJSON,
     zipped). ``layer`` picks a layer in multi-layer sources; by default PAD-US's
     Combined layer, else Fee, else Designation. Rows not managed by a federal
-    agency are dropped unless ``federal_only`` is False. Reprojected to EPSG:4326.
+    agency are dropped unless ``federal_only`` is False; so are PAD-US
+    Proclamation boundaries (``FeatClass``), which enclose non-federal inholdings,
+    unless ``include_proclamation``. Reprojected to EPSG:4326.
     """
     path = Path(path)
     name = relative(path)
@@ -157,6 +163,7 @@ def read_federal_land(
     if not len(raw):
         raise DataError([Problem(name, 0, "", "layer is empty")])
     kind = _detect(raw)
+    dropped = None  # rows left out whatever federal_only says (PAD-US proclamation boundaries)
     out = pd.DataFrame(index=raw.index)
     if kind == "padus":
         for col, names in _PADUS.items():
@@ -167,6 +174,11 @@ def read_federal_land(
         federal = out["manager_type"].astype(str).str.upper().eq("FED")
         # A federal manager code with a missing or odd type still counts as federal.
         federal |= out["agency"].notna() & out["manager_type"].isna()
+        # Proclamation boundaries (a national forest's proclaimed outline) enclose private
+        # and state inholdings: they say where an agency may acquire land, not what it holds.
+        featclass = _field(raw, ("featclass",))
+        if featclass is not None and not include_proclamation:
+            dropped = featclass.astype(str).str.lower().eq("proclamation").to_numpy()
     elif kind == "sma":
         for col, names in _SMA.items():
             out[col] = _field(raw, names)
@@ -214,8 +226,10 @@ def read_federal_land(
     gdf = gpd.GeoDataFrame(
         out[list(COLUMNS)], geometry=raw.geometry.to_crs("EPSG:4326").values, crs="EPSG:4326"
     )
-    if federal_only:
-        gdf = gdf[gdf["federal"]].reset_index(drop=True)
+    keep = gdf["federal"].to_numpy(copy=True) if federal_only else np.ones(len(gdf), bool)
+    if kind == "padus" and dropped is not None:
+        keep &= ~dropped
+    gdf = gdf[keep].reset_index(drop=True)
     return repair_polygons(gdf, name)
 
 

@@ -201,6 +201,7 @@ def test_padus_file_geodatabase_in_a_zip(tmp_path):
 
     nm = gpd.read_file(PADUS / "PADUS3_0Combined_StateNM.geojson").head(12)
     full = gpd.GeoDataFrame({
+        "FeatClass": ["Proclamation"] + ["Fee"] * (len(nm) - 1),
         "Mang_Name": nm["MANNAME"], "Mang_Type": nm["MANTYPE"], "Own_Name": nm["OWNNAME"],
         "Own_Type": nm["OWNTYPE"], "Unit_Nm": nm["NAME"], "Des_Tp": "NF", "GAP_Sts": "3",
     }, geometry=nm.geometry.buffer(0).values, crs="EPSG:4326").to_crs("ESRI:102039")
@@ -214,10 +215,13 @@ def test_padus_file_geodatabase_in_a_zip(tmp_path):
         for f in gdb.iterdir():
             zf.write(f, f"PADUS4_0_StateNM.gdb/{f.name}")
     land = read_federal_land(archive)
-    assert len(land) == (full["Mang_Type"] == "FED").sum()
+    fee_fed = (full["Mang_Type"] == "FED") & (full["FeatClass"] == "Fee")
+    # The proclamation boundary (first row, federal) is left out: it encloses inholdings.
+    assert full["Mang_Type"].iloc[0] == "FED" and len(land) == fee_fed.sum()
+    assert len(read_federal_land(archive, include_proclamation=True)) == (full["Mang_Type"] == "FED").sum()
     assert land.crs.to_epsg() == 4326 and land["designation"].eq("NF").all()
     fee = read_federal_land(archive, layer="PADUS4_0Fee_State_NM")
-    assert len(fee) == (full.head(3)["Mang_Type"] == "FED").sum()
+    assert len(fee) == ((full.head(3)["Mang_Type"] == "FED") & (full.head(3)["FeatClass"] == "Fee")).sum()
 
 
 def test_blm_sma_and_usfs_schemas(tmp_path):
