@@ -5,7 +5,8 @@ side by side with ``geopandas.sjoin_nearest`` in a projected CRS (EPSG:5070, CON
 Albers, planar metres), in one run on the same data:
 
 - segments: M random straight segments up to ~2 km long, uniform over the
-  contiguous US (each one its own LineString row, as sjoin_nearest sees them);
+  contiguous US, each one its own LineString row; or (``--per-line K``) M segments
+  as M/K random-walk polylines of K ~1 km steps, as rail and road layers come;
 - points: N random points over the same box.
 
 Both answers are compared: which segment is nearest (the share of points on which
@@ -16,6 +17,7 @@ scale error: up to about 1 % over CONUS).
 
     python benchmarks/bench_nearest.py                  # 100,000 points, 1,000,000 segments
     python benchmarks/bench_nearest.py --points 20000 --segments 200000
+    python benchmarks/bench_nearest.py --per-line 100       # 10,000 polylines of 100 segments
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ import numpy as np
 import shapely
 
 from geo.nearest import GEOD, FeatureIndex
+
+
+def random_walks(m: int, per_line: int, seed: int) -> np.ndarray:
+    """m segments as m // per_line random-walk polylines (like real rail or road lines)."""
+    rng = np.random.default_rng(seed)
+    n = m // per_line
+    start = np.column_stack([rng.uniform(-124, -68, n), rng.uniform(26, 48, n)])
+    steps = rng.normal(0, 0.01, (n, per_line, 2))  # ~1 km steps
+    coords = np.concatenate([start[:, None, :], start[:, None, :] + np.cumsum(steps, axis=1)], axis=1)
+    return shapely.linestrings(coords)
 
 
 def random_segments(m: int, seed: int) -> np.ndarray:
@@ -67,9 +79,12 @@ def main() -> None:
     ap.add_argument("--segments", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--per-line", type=int, default=1,
+                    help="segments per line: 1 = every segment its own row; e.g. 100 = random-walk polylines")
     args = ap.parse_args()
 
-    segs = random_segments(args.segments, args.seed)
+    segs = (random_segments(args.segments, args.seed) if args.per_line == 1
+            else random_walks(args.segments, args.per_line, args.seed))
     pts = random_points(args.points, args.seed)
     seg_gdf = gpd.GeoDataFrame(geometry=segs, crs="EPSG:4326")
     pt_gdf = gpd.GeoDataFrame(geometry=pts, crs="EPSG:4326")
@@ -104,7 +119,8 @@ def main() -> None:
         worse = d_pick - ours_dist[differ]
     rel = np.abs(theirs["distance_m"].to_numpy() - ours_dist) / np.maximum(ours_dist, 1.0)
 
-    print(f"{args.points:,} points x {args.segments:,} segments, best of {args.repeat} (median)")
+    print(f"{args.points:,} points x {args.segments:,} segments in {len(segs):,} lines, "
+          f"best of {args.repeat} (median)")
     print(
         f"  minetrack FeatureIndex (geodesic): {min(t_ours):.2f} s ({statistics.median(t_ours):.2f} s); "
         f"index build alone {t_index:.2f} s"
