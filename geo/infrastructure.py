@@ -177,65 +177,22 @@ def read_osm(path: Path | str) -> gpd.GeoDataFrame:
         )
     except Exception as exc:
         raise DataError([Problem(name, 0, "", f"cannot read as OSM: {str(exc).splitlines()[0]}")]) from exc
-    frames = []
-    rail = lines["railway"].isin(_OSM_RAIL)
-    frames.append(
-        _frame(
-            lines.geometry[rail].values,
-            "rail",
-            lines["railway"][rail].to_numpy(),
-            lines["name"][rail].to_numpy(),
-            name,
-            lines["osm_id"][rail].to_numpy(),
-        )
-    )
-    road = lines["highway"].notna()
-    frames.append(
-        _frame(
-            lines.geometry[road].values,
-            "road",
-            lines["highway"][road].to_numpy(),
-            lines["name"][road].to_numpy(),
-            name,
-            lines["osm_id"][road].to_numpy(),
-        )
-    )
+    areas["osm_id"] = areas["osm_id"].fillna(areas["osm_way_id"])
     power = _tag(lines["other_tags"], "power")
-    pl = power.isin(["line", "minor_line", "cable"])
-    voltage = _tag(lines["other_tags"], "voltage")
-    frames.append(
-        _frame(
-            lines.geometry[pl].values,
-            "power",
-            (power[pl] + " " + voltage[pl].fillna("")).str.strip().to_numpy(),
-            lines["name"][pl].to_numpy(),
-            name,
-            lines["osm_id"][pl].to_numpy(),
-        )
-    )
-    sub_pt = _tag(points["other_tags"], "power") == "substation"
-    frames.append(
-        _frame(
-            points.geometry[sub_pt].values,
-            "substation",
-            "substation",
-            points["name"][sub_pt].to_numpy(),
-            name,
-            points["osm_id"][sub_pt].to_numpy(),
-        )
-    )
-    sub_area = _tag(areas["other_tags"], "power") == "substation"
-    ids = areas["osm_id"].fillna(areas["osm_way_id"])
-    frames.append(
-        _frame(
-            areas.geometry[sub_area].values,
-            "substation",
-            "substation",
-            areas["name"][sub_area].to_numpy(),
-            name,
-            ids[sub_area].to_numpy(),
-        )
-    )
+    voltage = _tag(lines["other_tags"], "voltage").fillna("")
+    # (table, rows, class, subclass per row)
+    picks = [
+        (lines, lines["railway"].isin(_OSM_RAIL), "rail", lines["railway"]),
+        (lines, lines["highway"].notna(), "road", lines["highway"]),
+        (lines, power.isin(["line", "minor_line", "cable"]), "power", (power + " " + voltage).str.strip()),
+        (points, _tag(points["other_tags"], "power") == "substation", "substation", None),
+        (areas, _tag(areas["other_tags"], "power") == "substation", "substation", None),
+    ]
+    frames = [
+        _frame(table.geometry[rows].values, klass, klass if sub is None else sub[rows].to_numpy(),
+               table["name"][rows].to_numpy(), name, table["osm_id"][rows].to_numpy())
+        for table, rows, klass, sub in picks
+    ]
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
 
