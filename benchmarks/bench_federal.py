@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.federal import distance_to_land, on_federal_land
+from geo.spatial.federal import distance_to_land, on_federal_land
 
 
 def synthetic_land(n: int, seed: int) -> gpd.GeoDataFrame:

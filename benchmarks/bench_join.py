@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from geo import load_countries
-from geo.polygon_index import PolygonIndex
+from geo.spatial.polygon_index import PolygonIndex
 
 
 def random_points(n: int, seed: int) -> np.ndarray:

@@ -29,7 +29,8 @@ import shapely
 from folium.plugins import FastMarkerCluster
 
 from geo import assets
-from geo.render import map_html, points_map
+from geo.maps.page import map_html
+from geo.maps.render import points_map
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 FACILITIES = SHARED / "usgs-africa-mineral-industries" / "AFR_Mineral_Facilities.geojson"

@@ -30,7 +30,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.nearest import GEOD, FeatureIndex
+from geo.spatial.nearest import GEOD, FeatureIndex
 
 
 def random_walks(m: int, per_line: int, seed: int) -> np.ndarray:

@@ -7,61 +7,80 @@ The public API, in the order data flows through it::
     countries = geo.load_countries()                # Natural Earth 1:50m polygons
     joined = geo.join_countries(sites, countries)   # + joined_country, country_rule ...
     mines = geo.filter_sites(sites, type="mine", country="USA")
+    result = geo.query_sites(sites, geo.Query(stage="permitting", country="USA"),
+                             geo.QueryLayers(events=geo.load_stage_events()))
     geo.write_layer(mines, "us_mines.gpkg")
     geo.build_maps("site")                          # every recipe in maps/ to HTML
+
+Every ``minetrack`` command has its function here (:data:`VERBS`). Names are
+imported on first use, so ``import geo`` (and ``minetrack --help``) stays fast.
+
+The package is built in wings, each importing only the ones before it:
+``core`` -> ``io`` -> ``spatial`` -> ``facts`` -> ``specs`` -> ``query`` / ``maps``
+-> ``cli``.
 """
 
-from .errors import DataError, Problem
-from .join import join_countries
-from .load import (
-    check_dataset,
-    load_countries,
-    load_owners,
-    load_ownership,
-    load_sites,
-    load_sources,
-    load_us_states,
-    read_sites,
-)
-from .ownership import owner_summary, stakes, with_owners
-from .select import filter_sites
-from .write import write_layer
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 
+_EXPORTS: dict[str, str] = {
+    # errors
+    "MinetrackError": "geo.core.errors", "DataError": "geo.core.errors", "Problem": "geo.core.errors",
+    "ArgumentError": "geo.core.errors", "FileError": "geo.core.errors", "FetchError": "geo.core.errors",
+    # facts
+    "Facts": "geo.facts.bundle", "check_dataset": "geo.facts.bundle", "validate": "geo.facts.bundle",
+    "load_sites": "geo.facts.sites", "read_sites": "geo.facts.sites", "load_sources": "geo.facts.sites",
+    "load_owners": "geo.facts.sites", "load_ownership": "geo.facts.sites",
+    "load_countries": "geo.facts.countries", "load_us_states": "geo.facts.countries",
+    "filter_sites": "geo.facts.select", "list_sites": "geo.facts.bundle",
+    "owner_summary": "geo.facts.ownership", "stakes": "geo.facts.ownership",
+    "with_owners": "geo.facts.ownership",
+    "load_stage_events": "geo.facts.permits", "load_fast41": "geo.facts.permits",
+    "load_land_status": "geo.facts.permits", "stage_at": "geo.facts.permits", "stages": "geo.facts.permits",
+    "sphere_shares": "geo.facts.stats", "spheres": "geo.facts.stats", "supply": "geo.facts.supply",
+    "load_import_sources": "geo.facts.supply", "load_net_import_reliance": "geo.facts.supply",
+    # files in and out
+    "read_vector": "geo.io.vector", "read_federal_land": "geo.io.federal_land",
+    "read_infrastructure": "geo.io.infrastructure", "read_osm": "geo.io.infrastructure",
+    "write_layer": "geo.io.write", "fetch": "geo.io.fetch",
+    # spatial questions
+    "join_countries": "geo.spatial.join", "PolygonIndex": "geo.spatial.polygon_index",
+    "FeatureIndex": "geo.spatial.nearest", "on_federal_land": "geo.spatial.federal",
+    "distance_to_land": "geo.spatial.federal", "federal_area_within": "geo.spatial.federal",
+    "nearest_infrastructure": "geo.spatial.infrastructure",
+    "plants_as_infrastructure": "geo.spatial.infrastructure",
+    # specs, queries, maps
+    "load_layer_spec": "geo.specs.layer", "load_layer": "geo.specs.layer", "load_recipe": "geo.specs.recipe",
+    "catalogue": "geo.specs.catalogue",
+    "Query": "geo.query.conditions", "QueryLayers": "geo.query.conditions",
+    "query_sites": "geo.query.run", "gather_layers": "geo.query.run",
+    "build_maps": "geo.maps.render", "render_recipe": "geo.maps.render", "points_map": "geo.maps.render",
+    "map_html": "geo.maps.page", "result_map": "geo.maps.query_map",
+    "iframe_snippet": "geo.maps.embed", "snapshot": "geo.maps.embed",
+}
 
-def build_maps(out_dir="site", names=None):
-    """Render map recipes to HTML files in ``out_dir`` (see :func:`geo.render.build_maps`)."""
-    from .render import build_maps as _build
+VERBS: dict[str, str] = {
+    "build": "build_maps", "sites": "list_sites", "validate": "validate", "join": "join_countries",
+    "embed": "iframe_snippet", "png": "snapshot", "spheres": "spheres", "supply": "supply",
+    "fetch": "fetch", "query": "query_sites", "stages": "stages", "layers": "catalogue",
+}
+"""Each ``minetrack`` command and the function of this package it calls."""
 
-    return _build(out_dir, names)
-
-
-def render_recipe(recipe, facts=None):
-    """A folium Map for a recipe (see :func:`geo.render.render_recipe`)."""
-    from .render import render_recipe as _render
-
-    return _render(recipe, facts)
+__all__ = sorted([*_EXPORTS, "VERBS", "__version__"])
 
 
-__all__ = [
-    "DataError",
-    "Problem",
-    "__version__",
-    "build_maps",
-    "check_dataset",
-    "filter_sites",
-    "join_countries",
-    "load_countries",
-    "load_owners",
-    "load_ownership",
-    "load_sites",
-    "load_sources",
-    "load_us_states",
-    "owner_summary",
-    "read_sites",
-    "render_recipe",
-    "stakes",
-    "with_owners",
-    "write_layer",
-]
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'geo' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geo.paths import data_dir
+from geo.core.paths import data_dir
 
 
 @pytest.fixture
@@ -35,20 +35,42 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The default site, built once per test session with ``minetrack build`` (as a user
+    would) and shared by every test that reads the built maps; treat it as read-only."""
+    from geo.cli import main
+
+    out = tmp_path_factory.mktemp("site")
+    result = CliRunner().invoke(main, ["build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
 def recipe_sites(name: str, visible_only: bool = False):
-    """The sites a recipe draws: each point layer's spec filter, then the recipe's own
+    """The sites a recipe draws, taken from the specs themselves: each point layer's
+    source file as its spec names it, its spec filter, then the recipe's own
     (``visible_only``: only the layers shown when the map opens)."""
     import pandas as pd
 
-    from geo import filter_sites, load_sites
-    from geo.layers import load_layer_spec
-    from geo.recipes import load_recipe
+    from geo.core.paths import layers_dir, maps_dir
+    from geo.facts.select import filter_sites
+    from geo.facts.sites import load_sites
+    from geo.specs.toml import tomllib
 
-    sites = load_sites()
+    def spec(layer_name: str) -> dict:
+        raw = tomllib.loads((layers_dir() / f"{layer_name}.toml").read_text())
+        if "extends" in raw:
+            parent = spec(raw["extends"])
+            return {**parent, **raw, "filter": {**parent.get("filter", {}), **raw.get("filter", {})}}
+        return raw
+
+    recipe = tomllib.loads((maps_dir() / f"{name}.toml").read_text())
     parts = []
-    for layer in load_recipe(name).layers:
-        spec = load_layer_spec(layer.layer)
-        if spec.kind != "sites" or (visible_only and not layer.show):
+    for layer in recipe["layers"]:
+        s = spec(layer["layer"])
+        if s["kind"] != "sites" or (visible_only and not layer.get("show", True)):
             continue
-        parts.append(filter_sites(filter_sites(sites, **spec.filter), **layer.filter))
-    return pd.concat(parts) if parts else sites.iloc[0:0]
+        rows = load_sites(data_dir() / s["source"])
+        parts.append(filter_sites(filter_sites(rows, **s.get("filter", {})), **layer.get("filter", {})))
+    return pd.concat(parts) if parts else load_sites().iloc[0:0]

@@ -7,9 +7,9 @@ from browser import APP, browser, chromium_available, drawn, open_page
 from conftest import read, recipe_sites, write
 
 from geo import load_sites
-from geo.facts import Facts
-from geo.recipes import load_recipe, recipe_names
-from geo.render import build_maps
+from geo.facts.bundle import Facts
+from geo.maps.render import build_maps
+from geo.specs.recipe import load_recipe, recipe_names
 
 pytestmark = pytest.mark.skipif(
     not chromium_available(),
@@ -18,10 +18,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("maps")
-    build_maps(out)
-    return out
+def built(site):
+    return site
 
 
 @pytest.fixture(scope="module")

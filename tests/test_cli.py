@@ -12,7 +12,7 @@ from conftest import read, write
 
 from geo import load_sites
 from geo.cli import main
-from geo.recipes import load_recipe, recipe_names
+from geo.specs.recipe import load_recipe, recipe_names
 
 
 def test_help_teaches(runner):
@@ -24,13 +24,12 @@ def test_help_teaches(runner):
         assert sub.exit_code == 0 and "Examples:" in sub.output, cmd
 
 
-def test_build_writes_each_recipe(runner, tmp_path):
-    result = runner.invoke(main, ["build", "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    files = sorted(p.name for p in tmp_path.glob("*.html"))
+def test_build_writes_each_recipe(site):
+    # ``site`` is `minetrack build --out DIR`, run once for the session.
+    files = sorted(p.name for p in site.glob("*.html"))
     assert files == sorted(load_recipe(n).file for n in recipe_names())
     assert {"us-copper.html", "world-copper.html"} <= set(files)
-    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+    assert not list(site.glob(".*"))  # no temporary files left behind
 
 
 def test_build_one_map(runner, tmp_path):
@@ -124,3 +123,28 @@ def test_layers_lists_specs_and_recipes(runner):
     assert result.exit_code == 0
     for name in ("sites", "mines", "plants", "projects", "countries", "us_copper", "world_copper"):
         assert name in result.output
+
+
+def test_output_error_is_one_line_naming_the_path(runner, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for args in (["sites", "--output", str(blocker / "sub" / "x.csv")],
+                 ["build", "--out", str(blocker / "sub"), "--map", "us_copper"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, args
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and "file" in lines[0], lines
+        assert "Traceback" not in result.output
+
+
+def test_a_bug_keeps_its_traceback(runner, monkeypatch):
+    import geo.facts.bundle
+
+    def broken(**kwargs):
+        raise KeyError("a programming error")
+
+    monkeypatch.setattr(geo.facts.bundle, "list_sites", broken)
+    result = runner.invoke(main, ["sites"])
+    assert isinstance(result.exception, KeyError)
+    assert "error: " not in result.output

@@ -9,8 +9,8 @@ import pytest
 from browser import chromium_available
 
 from geo.cli import main
-from geo.embed import iframe_snippet, page_title
-from geo.render import build_maps
+from geo.maps.embed import iframe_snippet, page_title
+from geo.maps.render import build_maps
 
 
 @pytest.fixture(scope="module")

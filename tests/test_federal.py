@@ -13,12 +13,8 @@ import shapely
 from pyproj import Geod
 
 from geo import DataError, load_sites
-from geo.federal import (
-    distance_to_land,
-    federal_area_within,
-    on_federal_land,
-    read_federal_land,
-)
+from geo.io.federal_land import read_federal_land
+from geo.spatial.federal import distance_to_land, federal_area_within, on_federal_land
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PADUS = REAL / "padus3-state-subsets-potamap"

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from geo.cli import main
-from geo.federal import read_federal_land
-from geo.fetch import FetchError, fetch
-from geo.infrastructure import read_infrastructure, read_osm
+from geo.core.errors import FetchError
+from geo.io.federal_land import read_federal_land
+from geo.io.fetch import fetch
+from geo.io.infrastructure import read_infrastructure, read_osm
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 

@@ -50,7 +50,7 @@ def run(env_dir: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_installed_package_uses_bundled_copy(installed, tmp_path):
     probe = subprocess.run(
         [str(installed / "bin" / "python"), "-c",
-         "import geo, geo.paths as p; print(geo.__file__); print(p.data_dir()); "
+         "import geo, geo.core.paths as p; print(geo.__file__); print(p.data_dir()); "
          "print(p.maps_dir()); print(p.layers_dir())"],
         cwd=tmp_path, capture_output=True, text=True, check=True,
     )

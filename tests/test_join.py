@@ -10,7 +10,7 @@ from pyproj import Geod
 from shapely.ops import nearest_points
 
 from geo import join_countries, load_countries, load_sites
-from geo.polygon_index import PolygonIndex
+from geo.spatial.polygon_index import PolygonIndex
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from geo import (
     load_us_states,
     with_owners,
 )
-from geo.schema import LOCATION_ACCURACY, SITE_TYPES, STAGES
-from geo.tables import split_list
+from geo.core.tables import split_list
+from geo.core.vocab import LOCATION_ACCURACY, SITE_TYPES, STAGES
 
 # Sites the seed documents name; each must be in the bundled data.
 SEED_SITES = {

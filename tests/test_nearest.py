@@ -17,7 +17,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo.nearest import FeatureIndex, nearest_distance
+from geo.spatial.nearest import FeatureIndex, nearest_distance
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "natural-earth-v4"
 GEOD = Geod(ellps="WGS84")

@@ -7,16 +7,15 @@ import pytest
 from conftest import read, write
 
 from geo import DataError, check_dataset, load_sites
-from geo.permits import (
+from geo.facts.permits import (
     entered_between,
     fast_tracked,
     load_fast41,
     load_land_status,
     load_stage_events,
-    load_stage_vocab,
     stage_at,
-    translate_stages,
 )
+from geo.facts.stage_vocab import load_stage_vocab, translate_stages
 
 SEED_PROJECTS = (
     "resolution",

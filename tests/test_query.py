@@ -13,9 +13,12 @@ import shapely
 
 from geo import load_sites
 from geo.cli import main
-from geo.infrastructure import nearest_infrastructure, plants_as_infrastructure, read_infrastructure
-from geo.permits import load_fast41, load_stage_events
-from geo.query import parse_class_distance, parse_distance, query_sites
+from geo.core.units import parse_class_distance, parse_distance
+from geo.facts.permits import load_fast41, load_stage_events
+from geo.io.infrastructure import read_infrastructure
+from geo.query.conditions import Query, QueryLayers
+from geo.query.run import query_sites
+from geo.spatial.infrastructure import nearest_infrastructure, plants_as_infrastructure
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 RAIL = REAL / "natural-earth-v4" / "ne_10m_railroads_north_america.json"
@@ -47,11 +50,9 @@ def test_farther_than_rail_and_near_smelter_compose():
     want = set(na.index[(d_rail.reindex(na.index) > 50_000) & (d_smelter.reindex(na.index) <= 300_000)])
     got = query_sites(
         sites,
-        country=["USA", "CAN", "MEX"],
-        type="mine",
-        farther_than={"rail": 50_000},
-        near={"smelter": 300_000},
-        infrastructure=infra,
+        Query(country=["USA", "CAN", "MEX"], type="mine", farther_than={"rail": 50_000},
+              near={"smelter": 300_000}),
+        QueryLayers(infrastructure=infra),
     )
     assert set(got.index) == want and 0 < len(want) < len(na)
     assert (got["dist_rail_m"] > 50_000).all() and (got["dist_smelter_m"] <= 300_000).all()
@@ -61,14 +62,16 @@ def test_farther_than_rail_and_near_smelter_compose():
 def test_stage_fast41_and_history_filters():
     sites = load_sites()
     events, f41 = load_stage_events(), load_fast41()
-    now = query_sites(sites, stage="permitting", country="USA", events=events, fast41=f41)
+    layers = QueryLayers(events=events, fast41=f41)
+    now = query_sites(sites, Query(stage="permitting", country="USA"), layers)
     assert {"resolution", "pebble", "twin-metals"} <= set(now["id"])
-    fast = query_sites(sites, fast_tracked_only=True, events=events, fast41=f41)
+    fast = query_sites(sites, Query(fast_tracked=True), layers)
     assert set(fast["fast41_status"]) <= {"covered", "transparency"} and "hermosa" in set(fast["id"])
-    past = query_sites(sites, stage="permitting", on="2016-06-30", events=events)
+    past = query_sites(sites, Query(stage="permitting", on="2016-06-30"), QueryLayers(events=events))
     assert set(past["id"]) < set(now["id"]) | set(past["id"])
     assert (past["stage_since"] <= "2016-06-30").all()
-    entered = query_sites(sites, entered=("construction", "2023-01-01", "2026-12-31"), events=events)
+    entered = query_sites(sites, Query(entered=("construction", "2023-01-01", "2026-12-31")),
+                          QueryLayers(events=events))
     assert entered["entered_on"].between("2023-01-01", "2026-12-31").all() and len(entered)
 
 
@@ -203,8 +206,8 @@ def test_projected_rail_file_gives_the_same_metres(runner, tmp_path):
 def test_recorded_land_status_is_set_beside_the_spatial_answer():
     import pandas as pd
 
-    from geo.federal import read_federal_land
-    from geo.permits import load_land_status
+    from geo.facts.permits import load_land_status
+    from geo.io.federal_land import read_federal_land
 
     land = read_federal_land(NM)
     gila = land[land["unit_name"] == "Gila National Forest"].geometry.values[0]
@@ -215,7 +218,7 @@ def test_recorded_land_status_is_set_beside_the_spatial_answer():
                              crs="EPSG:4326")
     records = pd.DataFrame({"site_id": ["a", "b"], "status": ["private", "federal"], "agency": [None, "BLM"],
                             "unit": [None, "Somewhere"], "detail": "test", "sources": [["x"], ["x"]]})
-    out = query_sites(sites, federal_land=land, land_status=records).set_index("id")
+    out = query_sites(sites, Query(), QueryLayers(federal_land=land, land_status=records)).set_index("id")
     assert out.loc["a", "land_status_check"].startswith("disagrees: recorded private")
     assert out.loc["b", "land_status_check"].startswith("disagrees: recorded federal (BLM)")
     assert out.loc["c", "land_status_check"] == "no record"

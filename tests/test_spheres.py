@@ -7,9 +7,9 @@ import pytest
 from conftest import read, write
 
 from geo import check_dataset
-from geo.facts import Facts
-from geo.spheres import equity_split, normalise_sphere, site_spheres
-from geo.stats import WORLD, country_shares, sphere_shares
+from geo.facts.bundle import Facts
+from geo.facts.spheres import equity_split, normalise_sphere, site_spheres
+from geo.facts.stats import WORLD, country_shares, sphere_shares
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_usgs_seed_figures_recomputed(facts):
 
 
 def test_stats_unknown_country_is_a_validation_error(data_copy):
-    from geo.stats import STATS_FILE
+    from geo.facts.stats import STATS_FILE
 
     stats = read(data_copy / STATS_FILE)
     stats.loc[0, "iso_a3"] = "QQQ"
@@ -110,7 +110,7 @@ def test_stats_unknown_country_is_a_validation_error(data_copy):
 
 def test_sphere_table_validation(tmp_path):
     from geo import DataError, load_countries
-    from geo.spheres import load_spheres
+    from geo.facts.spheres import load_spheres
 
     path = tmp_path / "spheres.csv"
     path.write_text("iso_a3,sphere,basis,rationale,sources\n"
@@ -134,8 +134,8 @@ def test_sphere_table_validation(tmp_path):
 def test_bundled_spheres_reproduce_the_published_processing_shares():
     """The map's shares of refined output (China 53.1, US-aligned 15.6, Russia 5.6, Coalition 19,
     Undrafted 6.8 %) against USGS 2024 refinery output summed by minetrack's country table."""
-    from geo.spheres import load_spheres
-    from geo.stats import load_copper_stats
+    from geo.facts.spheres import load_spheres
+    from geo.facts.stats import load_copper_stats
 
     stats = load_copper_stats().set_index("iso_a3")
     spheres = load_spheres().set_index("iso_a3")["sphere"]
@@ -152,7 +152,7 @@ def test_bundled_spheres_reproduce_the_published_processing_shares():
 
 
 def test_bundled_las_bambas_differs_by_rule():
-    from geo.facts import Facts
+    from geo.facts.bundle import Facts
 
     sites = Facts.from_dir().sites.set_index("id")
     assert sites.loc["las-bambas", "country"] == "PER"

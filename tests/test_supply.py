@@ -8,7 +8,7 @@ from conftest import read, write
 from pyproj import Geod
 
 from geo import check_dataset, load_countries
-from geo.supply import IMPORTS_FILE, anchor_points, flow_lines, load_import_sources
+from geo.facts.supply import IMPORTS_FILE, anchor_points, flow_lines, load_import_sources
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_shares_not_summing_to_100_is_an_error(data_copy):
 
 def test_china_concentrate_shares_and_us_net_import_reliance(runner):
     from geo.cli import main
-    from geo.supply import load_net_import_reliance
+    from geo.facts.supply import load_net_import_reliance
 
     imports = load_import_sources()
     china = imports.query("importer == 'CHN' and product == 'copper ore and concentrates'")
@@ -80,7 +80,7 @@ def test_china_concentrate_shares_and_us_net_import_reliance(runner):
 
 
 def test_bad_net_import_reliance_rows(data_copy):
-    from geo.supply import NIR_FILE
+    from geo.facts.supply import NIR_FILE
 
     nir = read(data_copy / NIR_FILE)
     nir.loc[0, "net_import_reliance_pct"] = "145"

@@ -1,0 +1,26 @@
+"""``minetrack build``: render map recipes to HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(epilog="""\b
+Examples:
+  minetrack build
+  minetrack build --out reports/maps --map us_copper
+  minetrack build --map my_project/maps/lithium.toml   # a recipe of your own
+""")
+@click.option("--out", "out_dir", default="site", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the HTML maps.")
+@click.option("--map", "names", multiple=True, metavar="RECIPE",
+              help="Render only this recipe, by name or path to a TOML file (repeatable); "
+                   "default: all in maps/.")
+def command(out_dir: Path, names: tuple[str, ...]) -> None:
+    """Render map recipes to standalone HTML files, one per recipe (all or none written)."""
+    from geo.maps.render import build_maps
+
+    for path in build_maps(out_dir, list(names) or None):
+        click.echo(str(path))

@@ -1,0 +1,47 @@
+"""``minetrack fetch``: download a public dataset into the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(epilog="""\b
+Examples:
+  minetrack fetch --list
+  minetrack fetch padus --state NM           # PAD-US 4.0, New Mexico geodatabase
+  minetrack fetch osm --region north-america/us/arizona
+  minetrack fetch ne-railroads-north-america --cache ./cache
+  minetrack fetch padus --state NV --mirror http://127.0.0.1:8000   # any server with the same file names
+""")
+@click.argument("source", required=False)
+@click.option("--state", metavar="XX", help="US state code, for per-state sources (padus).")
+@click.option("--region", metavar="PATH", help="Geofabrik region path, for osm (e.g. europe/liechtenstein).")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
+              help="Cache folder (default $MINETRACK_CACHE, else ~/.cache/minetrack).")
+@click.option("--mirror", metavar="URL", help="Fetch the same file names from this server instead "
+              "(or set MINETRACK_MIRROR).")
+@click.option("--sha256", metavar="HEX", help="Expected SHA-256 of the file; a mismatch discards it.")
+@click.option("--force", is_flag=True, help="Download again even if a verified copy is cached.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--list", "list_", is_flag=True, help="List the sources and their URLs.")
+def command(source, state, region, cache, mirror, sha256, force, quiet, list_) -> None:
+    """Download a public dataset into the cache, verified, resumable; print its path.
+
+    An interrupted download resumes where it stopped when run again. The file is
+    checked against --sha256, else the checksum its publisher serves beside it,
+    else (zip archives) every member's CRC; a file that fails is discarded.
+    """
+    if list_ or not source:
+        from geo.io.downloads import SOURCES
+
+        for s in SOURCES.values():
+            opts = " ".join(f"--{p} ..." for p in s.params)
+            click.echo(f"{s.name:<28} {s.description} [{s.publisher}]{'  ' + opts if opts else ''}\n"
+                       f"{'':<28} {s.url}")
+        return
+    from geo.io.fetch import fetch
+
+    click.echo(str(fetch(source, state=state, region=region, cache=cache, mirror=mirror, sha256=sha256,
+                         force=force, progress=not quiet)))

@@ -1,0 +1,37 @@
+"""``minetrack spheres``: shares of output or capacity by control sphere."""
+
+from __future__ import annotations
+
+import click
+
+from geo.cli._output import TABLE_FORMATS, emit, output_options
+
+
+@click.command(epilog="""\b
+Examples:
+  minetrack spheres                                    # host rule, mine output
+  minetrack spheres --rule owner --measure processing-capacity
+  minetrack spheres --rule equity --format csv > equity_shares.csv
+""")
+@click.option("--rule", type=click.Choice(["host", "owner", "equity"]), default="host", show_default=True,
+              help="host: sphere of the site's country; owner: of the controlling owner's HQ; "
+                   "equity: split by stake.")
+@click.option("--measure", type=click.Choice(["mine-output", "processing-capacity"]),
+              default="mine-output", show_default=True)
+@output_options(TABLE_FORMATS)
+def command(rule, measure, fmt, output) -> None:
+    """Shares of copper mine output or processing capacity by control sphere.
+
+    Every share is of the sites that have a figure; coverage_pct says how much of
+    the USGS world total (2024) those figures cover.
+    """
+    from geo.facts.stats import spheres
+
+    table = spheres(rule, measure)
+    if fmt not in (None, "table") or output is not None:
+        emit(table, fmt, output)
+        return
+    emit(table, fmt, output, columns=("sphere", "value_kt", "share_pct", "sites"))
+    r = table.iloc[0]
+    click.echo(f"\n{measure}, {rule} rule: sites with a figure cover {r.covered_kt:,.0f} kt of "
+               f"the USGS world total {r.world_kt:,.0f} kt (coverage {r.coverage_pct:.1f}%).")

@@ -1,0 +1,133 @@
+"""Read a CSV table against its declared columns, collecting problems per cell.
+
+The parser never raises on bad content: it returns the typed frame together with
+a list of :class:`~geo.errors.Problem`, each naming the file, the CSV line and the
+column, so that ``minetrack validate`` can print every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from geo.core.columns import Column
+from geo.core.errors import DataError, Problem, display_path
+from geo.core.paths import data_dir
+from geo.core.vocab import SLUG
+
+TRUE = {"true", "yes", "1", "y", "t"}
+FALSE = {"false", "no", "0", "n", "f"}
+
+
+def line_numbers(frame: pd.DataFrame) -> pd.Series:
+    """Row number of each row as problems name it: the CSV line (header is line 1), or
+    the 1-based feature number for vector files (``frame.attrs["first_row"] == 1``)."""
+    start = frame.attrs.get("first_row", 2)
+    return pd.Series(range(start, len(frame) + start), index=frame.index)
+
+
+def read_table(path: Path | str, columns: Sequence[Column]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read ``path`` as CSV and parse each declared column.
+
+    Returns the frame (typed columns; missing optional values as NA) and the
+    problems found. A file that cannot be read gives one file-level problem and
+    an empty frame.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except FileNotFoundError:
+        return pd.DataFrame(), [Problem(name, 0, "", "file not found")]
+    except UnicodeDecodeError as exc:
+        return pd.DataFrame(), [Problem(name, 0, "", f"not UTF-8 text ({exc.reason})")]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return pd.DataFrame(), [Problem(name, 0, "", f"unreadable CSV: {first}")]
+
+    return parse_table(raw, columns, name)
+
+
+def parse_table(
+    raw: pd.DataFrame, columns: Sequence[Column], name: str, first_row: int = 2
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse a frame of text cells against ``columns`` (see :func:`read_table`)."""
+    problems: list[Problem] = []
+    raw = raw.astype(object).where(raw.notna(), "").astype(str)
+    raw.attrs["first_row"] = first_row
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c.name for c in columns if c.name not in raw.columns]
+    for col in missing:
+        problems.append(Problem(name, 1, col, "required column is missing"))
+    if missing:
+        return raw.iloc[0:0], problems
+
+    lines = line_numbers(raw)
+    out = raw.copy()
+    for col in columns:
+        text = raw[col.name].str.strip()
+        empty = text == ""
+        if col.required:
+            for i in text.index[empty]:
+                problems.append(Problem(name, lines[i], col.name, "required value is empty"))
+        if col.kind in ("float", "int"):
+            num = pd.to_numeric(text.where(~empty), errors="coerce")
+            bad = ~empty & num.isna()
+            if col.kind == "int":
+                bad |= ~empty & num.notna() & (num % 1 != 0)
+            for i in text.index[bad]:
+                problems.append(
+                    Problem(name, lines[i], col.name, f"expected a number, got {text[i]!r}")
+                )
+            out[col.name] = num.astype("Int64") if col.kind == "int" and not bad.any() else num
+        elif col.kind == "bool":
+            low = text.str.lower()
+            bad = ~empty & ~low.isin(TRUE | FALSE)
+            for i in text.index[bad]:
+                problems.append(
+                    Problem(name, lines[i], col.name, f"expected true or false, got {text[i]!r}")
+                )
+            out[col.name] = low.map(lambda v: True if v in TRUE else (False if v in FALSE else pd.NA))
+        elif col.kind == "slug":
+            bad = ~empty & ~text.str.match(SLUG)
+            for i in text.index[bad]:
+                problems.append(
+                    Problem(name, lines[i], col.name,
+                            f"{text[i]!r} is not a slug (lowercase letters, digits, hyphens)")
+                )
+            out[col.name] = text
+        elif col.kind == "list":
+            out[col.name] = text.map(lambda v: ";".join(p.strip() for p in v.split(";") if p.strip()))
+        else:
+            out[col.name] = text
+    return out, problems
+
+
+def split_list(value: object) -> list[str]:
+    """Items of a semicolon-separated cell (empty list for empty or NA)."""
+    if not isinstance(value, str) or not value:
+        return []
+    return [p for p in value.split(";") if p]
+
+
+def open_table(path: Path | str | None, default: str, columns: Sequence[Column]
+               ) -> tuple[pd.DataFrame, str, pd.Series]:
+    """Read a table that must parse (``default``: its file name in the bundled ``data/``).
+
+    Returns the frame, the path as problems print it, and each row's line number;
+    an unreadable file or a missing column raises :class:`DataError`.
+    """
+    path = Path(path) if path else data_dir() / default
+    frame, problems = read_table(path, columns)
+    if problems:
+        raise DataError(problems)
+    return frame, display_path(path), line_numbers(frame)
+
+
+def finish_table(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """``frame`` if no problem was found, else a :class:`DataError` carrying them all."""
+    if problems:
+        raise DataError(problems)
+    return frame

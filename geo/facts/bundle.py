@@ -1,0 +1,207 @@
+"""minetrack's whole dataset, read once and checked once, with its tables cross-joined.
+
+:func:`read_facts` opens every table of a data folder exactly once, runs every
+check on it once (columns and types, ids, codes, sources, stakes, stage history
+against the sites, sphere coverage) and returns the :class:`Facts` with all the
+problems found. ``Facts.from_dir()`` raises them; ``check_dataset()`` lists them.
+Sites then carry ``host_sphere``/``owner_sphere`` and countries their sphere and
+USGS statistics columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.core.columns import OWNER_COLUMNS, OWNERSHIP_COLUMNS, SOURCE_COLUMNS
+from geo.core.errors import DataError, Problem, display_path
+from geo.core.paths import data_dir
+from geo.core.tables import line_numbers, read_table
+from geo.facts import permits, spheres, stage_vocab, stats, supply
+from geo.facts.checks import check_owners, check_ownership, check_sources
+from geo.facts.countries import load_countries
+from geo.facts.ownership import stakes, with_owners
+from geo.facts.select import filter_sites
+from geo.facts.sites import read_sites, to_geodataframe
+
+
+@dataclass
+class Facts:
+    """The tables of one data folder, validated and joined (see the module docstring).
+
+    Optional tables are None where the folder does not have their file.
+    """
+
+    sites: gpd.GeoDataFrame
+    countries: gpd.GeoDataFrame
+    stakes: pd.DataFrame
+    sources: pd.DataFrame
+    owners: pd.DataFrame | None = None
+    ownership: pd.DataFrame | None = None
+    spheres: pd.DataFrame | None = None
+    stats: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
+    fast41: pd.DataFrame | None = None
+    land_status: pd.DataFrame | None = None
+    stage_vocab: pd.DataFrame | None = None
+    imports: pd.DataFrame | None = None
+    nir: pd.DataFrame | None = None
+    directory: Path | None = None
+
+    @classmethod
+    def from_dir(cls, directory: Path | str | None = None) -> Facts:
+        """Facts of a data folder (bundled ``data/`` by default); DataError on any problem."""
+        facts, problems = read_facts(directory)
+        if problems or facts is None:
+            raise DataError(problems)
+        return facts
+
+    def enrich(self) -> None:
+        """Add sphere columns to sites and sphere/statistics columns to countries."""
+        if self.spheres is not None:
+            self.sites = spheres.site_spheres(self.sites, self.stakes, self.spheres)
+            by_iso = self.spheres.set_index("iso_a3")
+            self.countries = self.countries.assign(
+                sphere=self.countries["iso_a3"].map(by_iso["sphere"]),
+                sphere_basis=self.countries["iso_a3"].map(by_iso["basis"]),
+                sphere_rationale=self.countries["iso_a3"].map(by_iso["rationale"]))
+        if self.stats is not None:
+            shares = stats.country_shares(self.stats).drop(columns=["country", "sources"])
+            self.countries = self.countries.merge(shares, on="iso_a3", how="left")
+
+
+def _optional(here: Path, file: str, load: Callable[[Path], Any], problems: list[Problem]) -> Any:
+    """Load an optional table if its file exists; its problems join ``problems``."""
+    if not (here / file).exists():
+        return None
+    try:
+        return load(here / file)
+    except DataError as exc:
+        problems += exc.problems
+        return None
+
+
+def read_facts(directory: Path | str | None = None) -> tuple[Facts | None, list[Problem]]:
+    """Every table of a data folder, each read and checked once, and every problem.
+
+    The Facts are None when a core table (sites, sources, owners, ownership) has
+    problems; optional tables with problems are left None.
+    """
+    here = Path(directory) if directory else data_dir()
+    problems: list[Problem] = []
+
+    sources, p = read_table(here / "sources.csv", SOURCE_COLUMNS)
+    problems += p or check_sources(sources, display_path(here / "sources.csv"))
+    source_ids = set(sources["id"]) if "id" in sources.columns else set()
+    countries = load_countries()
+    known = set(countries["iso_a3"])
+
+    table = read_sites(here / "sites.csv", source_ids=source_ids)
+    problems += table.problems
+    site_frame = table.frame
+    site_ids = set(site_frame["id"]) if "id" in site_frame.columns else set()
+
+    owners, p = read_table(here / "owners.csv", OWNER_COLUMNS)
+    problems += p or check_owners(owners, display_path(here / "owners.csv"),
+                                  source_ids=source_ids, known_iso=known)
+    ownership, p = read_table(here / "ownership.csv", OWNERSHIP_COLUMNS)
+    owner_ids = set(owners["id"]) if "id" in owners.columns else set()
+    problems += p or check_ownership(ownership, display_path(here / "ownership.csv"),
+                                     site_ids=site_ids, owner_ids=owner_ids, source_ids=source_ids)
+    core_ok = not problems
+
+    def refs(load):
+        return lambda path: load(path, known_iso=known, source_ids=source_ids)
+
+    def sited(load):
+        return lambda path: load(path, site_ids=site_ids, source_ids=source_ids)
+
+    found = {
+        "imports": _optional(here, supply.IMPORTS_FILE, refs(supply.load_import_sources), problems),
+        "nir": _optional(here, supply.NIR_FILE,
+                         lambda path: supply.load_net_import_reliance(path, source_ids=source_ids), problems),
+        "stats": _optional(here, stats.STATS_FILE, refs(stats.load_copper_stats), problems),
+        "spheres": _optional(here, "spheres.csv", refs(spheres.load_spheres), problems),
+        "events": _optional(here, "stage_events.csv", sited(permits.load_stage_events), problems),
+        "fast41": _optional(here, "fast41.csv", sited(permits.load_fast41), problems),
+        "land_status": _optional(here, "land_status.csv", sited(permits.load_land_status), problems),
+        "stage_vocab": _optional(here, "stage_vocab.csv",
+                                 lambda path: stage_vocab.load_stage_vocab(path, source_ids=source_ids),
+                                 problems),
+    }
+    problems += _sphere_coverage(here, site_frame, owners, known, found["stats"], found["spheres"])
+    problems += _stages_match_history(here, site_frame, found["events"])
+    if not core_ok:
+        return None, problems
+    facts = Facts(sites=to_geodataframe(site_frame), countries=countries,
+                  stakes=stakes(ownership, owners), sources=sources, owners=owners,
+                  ownership=ownership, directory=here, **found)
+    facts.enrich()
+    return facts, problems
+
+
+def check_dataset(directory: Path | str | None = None) -> list[Problem]:
+    """Every problem in a minetrack data folder (``minetrack validate`` with no file)."""
+    return read_facts(directory)[1]
+
+
+def validate(paths: Sequence[Path | str] = ()) -> list[Problem]:
+    """Every problem in each path (a sites file or a data folder), or in the bundled data
+    when none is given (``minetrack validate``)."""
+    if not paths:
+        return check_dataset()
+    problems: list[Problem] = []
+    for path in map(Path, paths):
+        problems += check_dataset(path) if path.is_dir() else read_sites(path).problems
+    return problems
+
+
+def _stages_match_history(here: Path, sites: pd.DataFrame, events: pd.DataFrame | None) -> list[Problem]:
+    """Each site's ``stage`` must be the last stage its dated history records."""
+    if events is None or "stage" not in sites.columns:
+        return []
+    latest = permits.stage_at(events, pd.Timestamp.max)["stage"]
+    lines = line_numbers(sites)
+    known = sites["id"].isin(latest.index)
+    wrong = known & (sites["stage"] != sites["id"].map(latest))
+    return [Problem(display_path(here / "sites.csv"), int(lines[i]), "stage",
+                    f"{sites.at[i, 'id']}: stage {sites.at[i, 'stage']!r} but its history in "
+                    f"stage_events.csv ends in {latest[sites.at[i, 'id']]!r}")
+            for i in sites.index[wrong]]
+
+
+def _sphere_coverage(here: Path, sites: pd.DataFrame, owners: pd.DataFrame, known: set[str],
+                     stat_rows: pd.DataFrame | None, sphere_rows: pd.DataFrame | None) -> list[Problem]:
+    """Every country that needs a sphere (site hosts, owner HQs, statistics rows) has one."""
+    if not (here / "spheres.csv").exists() or sphere_rows is None:
+        return []
+    needed: dict[str, str] = {}
+    if stat_rows is not None:
+        for code in stat_rows["iso_a3"]:
+            if code not in (stats.WORLD, stats.OTHER):
+                needed.setdefault(code, display_path(here / stats.STATS_FILE))
+    for code in sites.get("country", []):
+        needed.setdefault(code, display_path(here / "sites.csv"))
+    for code in owners.get("hq_country", []):
+        needed.setdefault(code, display_path(here / "owners.csv"))
+    return spheres.check_coverage({c: w for c, w in needed.items() if c in known}, sphere_rows)
+
+
+def list_sites(
+    *,
+    type: str | Iterable[str] | None = None,
+    country: str | Iterable[str] | None = None,
+    stage: str | Iterable[str] | None = None,
+    commodity: str | Iterable[str] | None = None,
+    facts=None,
+) -> gpd.GeoDataFrame:
+    """The bundled sites (or ``facts``' sites) with ``owners`` and ``operator``, filtered
+    as :func:`filter_sites` does; points in EPSG:4326 (``minetrack sites``)."""
+    facts = facts or Facts.from_dir()
+    rows = with_owners(facts.sites, facts.ownership, facts.owners)
+    return filter_sites(rows, type=type, country=country, stage=stage, commodity=commodity)

@@ -1,0 +1,287 @@
+"""Checks on minetrack's tables beyond their column types.
+
+Each ``check_*`` function takes parsed tables and returns a list of
+:class:`~geo.errors.Problem`; nothing here raises on bad data. The spatial check
+joins every site to the bundled country (and US state) polygons and reports a
+site that lies outside what its row claims, suggesting swapped coordinates when
+swapping them would fix it.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.core.errors import Problem
+from geo.core.tables import line_numbers, split_list
+from geo.core.vocab import (
+    CAPACITY_BASES,
+    ISO_A3,
+    LOCATION_ACCURACY,
+    SITE_TYPES,
+    STAGES,
+    normalise_stage,
+    normalise_type,
+)
+from geo.spatial.join import assign_polygons, distances_from_point
+
+BORDER_TOLERANCE_M = 5_000.0
+"""A site may lie this close outside its stated country's 1:50m polygon.
+
+Natural Earth 1:50m borders are generalised; mines sit on or near borders (e.g.
+the Andes). Beyond this distance a mismatch is an error.
+"""
+
+MIN_YEAR, MAX_YEAR = 1800, 2100
+
+
+def _dups(series: pd.Series) -> pd.Series:
+    return series.duplicated(keep="first") & (series != "")
+
+
+def check_sites(
+    sites: pd.DataFrame,
+    file: str,
+    *,
+    source_ids: set[str] | None,
+    countries: gpd.GeoDataFrame,
+    states: gpd.GeoDataFrame | None = None,
+) -> list[Problem]:
+    """Problems in a parsed sites table (see :data:`geo.schema.SITE_COLUMNS`).
+
+    ``source_ids`` are the known source ids (None skips that check).
+    """
+    problems: list[Problem] = []
+    if sites.empty:
+        return problems
+    lines = line_numbers(sites)
+
+    def add(i, field, message):
+        problems.append(Problem(file, int(lines[i]), field, message))
+
+    for i in sites.index[_dups(sites["id"])]:
+        add(i, "id", f"duplicate id {sites.at[i, 'id']!r}")
+
+    known_iso = set(countries["iso_a3"])
+    for i, r in sites.iterrows():
+        if r["type"] and normalise_type(r["type"]) is None:
+            add(i, "type", f"unknown site type {r['type']!r} (one of: {', '.join(SITE_TYPES)})")
+        if r["stage"] and normalise_stage(r["stage"]) is None:
+            add(i, "stage", f"unknown stage {r['stage']!r} (one of: {', '.join(STAGES)})")
+        acc = r["location_accuracy"]
+        if acc and acc not in LOCATION_ACCURACY:
+            add(i, "location_accuracy", f"{acc!r} is not one of {', '.join(LOCATION_ACCURACY)}")
+        code = r["country"]
+        if code and not ISO_A3.match(code):
+            add(i, "country", f"{code!r} is not an ISO 3166-1 alpha-3 code")
+        elif code and code not in known_iso:
+            add(i, "country", f"unknown country code {code!r}")
+        lat, lon = r["latitude"], r["longitude"]
+        if pd.notna(lat) and not -90 <= lat <= 90:
+            add(i, "latitude", f"latitude {lat} is outside [-90, 90]")
+        if pd.notna(lon) and not -180 <= lon <= 180:
+            add(i, "longitude", f"longitude {lon} is outside [-180, 180]")
+        cap = r["capacity"]
+        if pd.notna(cap):
+            if cap < 0:
+                add(i, "capacity", f"negative capacity {cap}")
+            if not r["capacity_unit"]:
+                add(i, "capacity_unit", "capacity is given without a unit")
+        basis = r["capacity_basis"]
+        if basis and basis not in CAPACITY_BASES:
+            add(i, "capacity_basis", f"{basis!r} is not one of {', '.join(CAPACITY_BASES)}")
+        for field in ("capacity_year", "start_year"):
+            year = r[field]
+            if pd.notna(year) and not MIN_YEAR <= year <= MAX_YEAR:
+                add(i, field, f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
+
+    problems.extend(unknown_sources(sites, file, source_ids))
+    problems.extend(check_locations(sites, file, countries, states))
+    return problems
+
+
+def _located(sites: pd.DataFrame) -> pd.DataFrame:
+    lat, lon = sites["latitude"], sites["longitude"]
+    ok = lat.notna() & lon.notna() & lat.between(-90, 90) & lon.between(-180, 180)
+    return sites[ok]
+
+
+def check_locations(
+    sites: pd.DataFrame,
+    file: str,
+    countries: gpd.GeoDataFrame,
+    states: gpd.GeoDataFrame | None = None,
+) -> list[Problem]:
+    """Problems where a site's point is not in the country (or US state) it states."""
+    problems: list[Problem] = []
+    lines = line_numbers(sites)
+    known = set(countries["iso_a3"])
+    rows = _located(sites)
+    rows = rows[rows["country"].isin(known)]
+    if rows.empty:
+        return problems
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(rows["longitude"], rows["latitude"]), index=rows.index, crs="EPSG:4326"
+    )
+    a = assign_polygons(pts, countries, preferred=rows["country"])
+    iso = countries["iso_a3"].to_numpy()
+    got = pd.Series(np.where(a.position >= 0, iso[a.position.clip(lower=0)], None), index=rows.index)
+    wrong = rows.index[got.to_numpy() != rows["country"].to_numpy()]
+    for i in wrong:
+        lon, lat, stated = rows.at[i, "longitude"], rows.at[i, "latitude"], rows.at[i, "country"]
+        target = countries.geometry.values[iso == stated]
+        d = distances_from_point(lon, lat, target).min()
+        if d <= BORDER_TOLERANCE_M:
+            continue
+        msg = _where(got[i], a.at[i, "rule"], a.at[i, "distance_m"], stated, d / 1000)
+        if abs(lon) <= 90 and any(shapely.contains_xy(target, lat, lon)):
+            msg += "; latitude and longitude look swapped"
+        problems.append(Problem(file, int(lines[i]), "latitude/longitude", msg))
+
+    if states is not None:
+        problems.extend(_check_states(rows[got == "USA"], file, states, lines))
+    return problems
+
+
+def _where(got, rule, dist_m, stated, stated_km) -> str:
+    if got is None:
+        place = "lies in no country (sea?)"
+    elif rule == "nearest":
+        place = f"lies off the coast of {got} ({dist_m / 1000:.1f} km)"
+    else:
+        place = f"lies in {got}"
+    return f"point {place}, not in stated country {stated} ({stated_km:.1f} km away)"
+
+
+def _check_states(
+    rows: pd.DataFrame, file: str, states: gpd.GeoDataFrame, lines: pd.Series
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if rows.empty:
+        return problems
+    codes = set(states["postal"])
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(rows["longitude"], rows["latitude"]), index=rows.index, crs="EPSG:4326"
+    )
+    a = assign_polygons(pts, states, preferred=rows["admin1"], key="postal")
+    postal = states["postal"].to_numpy()
+    for i in rows.index:
+        stated = rows.at[i, "admin1"]
+        pos = a.at[i, "position"]
+        got = postal[pos] if pos >= 0 else None
+        if not stated:
+            problems.append(Problem(file, int(lines[i]), "admin1", "US site needs a state code"))
+        elif stated not in codes:
+            problems.append(Problem(file, int(lines[i]), "admin1", f"unknown US state code {stated!r}"))
+        elif got != stated:
+            d = distances_from_point(
+                rows.at[i, "longitude"], rows.at[i, "latitude"],
+                states.geometry.values[postal == stated],
+            ).min()
+            if d > BORDER_TOLERANCE_M:
+                problems.append(Problem(
+                    file, int(lines[i]), "admin1",
+                    f"point lies in {got or 'no state'}, not in stated state {stated} "
+                    f"({d / 1000:.1f} km away)",
+                ))
+    return problems
+
+
+def check_sources(sources: pd.DataFrame, file: str) -> list[Problem]:
+    """Duplicate source ids and implausible years."""
+    problems: list[Problem] = []
+    lines = line_numbers(sources)
+    for i in sources.index[_dups(sources["id"])]:
+        problems.append(Problem(file, int(lines[i]), "id", f"duplicate source id {sources.at[i, 'id']!r}"))
+    for i in sources.index[sources["year"].notna() & ~sources["year"].between(MIN_YEAR, MAX_YEAR)]:
+        problems.append(Problem(file, int(lines[i]), "year", f"implausible year {sources.at[i, 'year']}"))
+    return problems
+
+
+def check_owners(
+    owners: pd.DataFrame, file: str, *, source_ids: set[str], known_iso: set[str]
+) -> list[Problem]:
+    """Duplicate owner ids, unknown HQ country codes and unknown sources."""
+    problems: list[Problem] = []
+    lines = line_numbers(owners)
+    for i in owners.index[_dups(owners["id"])]:
+        problems.append(Problem(file, int(lines[i]), "id", f"duplicate owner id {owners.at[i, 'id']!r}"))
+    for i, r in owners.iterrows():
+        if r["hq_country"] and r["hq_country"] not in known_iso:
+            problems.append(Problem(file, int(lines[i]), "hq_country",
+                                    f"unknown country code {r['hq_country']!r}"))
+    return problems + unknown_sources(owners, file, source_ids)
+
+
+def check_ownership(
+    ownership: pd.DataFrame,
+    file: str,
+    *,
+    site_ids: set[str],
+    owner_ids: set[str],
+    source_ids: set[str],
+) -> list[Problem]:
+    """Unknown sites/owners, stakes outside (0, 100], stakes of a site over 100 %, two operators."""
+    problems: list[Problem] = []
+    lines = line_numbers(ownership)
+
+    def add(i, field, message):
+        problems.append(Problem(file, int(lines[i]), field, message))
+
+    pair = ownership["site_id"] + "/" + ownership["owner_id"]
+    for i in ownership.index[_dups(pair)]:
+        add(i, "owner_id", f"owner {ownership.at[i, 'owner_id']!r} listed twice for this site")
+    for i, r in ownership.iterrows():
+        if r["site_id"] and r["site_id"] not in site_ids:
+            add(i, "site_id", f"unknown site id {r['site_id']!r}")
+        if r["owner_id"] and r["owner_id"] not in owner_ids:
+            add(i, "owner_id", f"unknown owner id {r['owner_id']!r}")
+        eq = r["equity_pct"]
+        if pd.notna(eq) and not 0 < eq <= 100:
+            add(i, "equity_pct", f"stake {eq} is outside (0, 100]")
+    problems += unknown_sources(ownership, file, source_ids)
+    total = ownership.groupby("site_id")["equity_pct"].sum()
+    for site, pct in total[total > 100.005].items():
+        last = ownership.index[ownership["site_id"] == site][-1]
+        add(last, "equity_pct", f"stakes of site {site!r} sum to {pct:g}% (over 100%)")
+    ops = ownership[ownership["operator"] == True]  # noqa: E712  (nullable boolean)
+    for site, n in ops.groupby("site_id").size().items():
+        if n > 1:
+            last = ops.index[ops["site_id"] == site][-1]
+            add(last, "operator", f"site {site!r} has {n} operators flagged")
+    return problems
+
+
+def check_references(
+    frame: pd.DataFrame,
+    file: str,
+    *,
+    code_fields: tuple[str, ...] = (),
+    known_iso: set[str] | None = None,
+    extra_codes: tuple[str, ...] = (),
+    source_ids: set[str] | None = None,
+) -> list[Problem]:
+    """Unknown country codes in ``code_fields`` (``extra_codes`` such as WLD/OTH allowed)
+    and unknown ids in the ``sources`` column, one problem per cell."""
+    problems: list[Problem] = []
+    lines = line_numbers(frame)
+    allowed = None if known_iso is None else set(known_iso) | set(extra_codes)
+    for i, r in frame.iterrows():
+        if allowed is not None:
+            for field in code_fields:
+                if r[field] not in allowed:
+                    problems.append(Problem(file, int(lines[i]), field,
+                                            f"unknown country code {r[field]!r}"))
+    return problems + unknown_sources(frame, file, source_ids)
+
+
+def unknown_sources(frame: pd.DataFrame, file: str, source_ids: set[str] | None) -> list[Problem]:
+    """One problem per id in the ``sources`` column that ``source_ids`` does not hold
+    (None: nothing to check against)."""
+    if source_ids is None or "sources" not in frame.columns:
+        return []
+    lines = line_numbers(frame)
+    return [Problem(file, int(lines[i]), "sources", f"unknown source id {sid!r}")
+            for i, cell in frame["sources"].items() for sid in split_list(cell) if sid not in source_ids]

@@ -1,0 +1,137 @@
+"""Write layers to files atomically: a temporary file beside the target, then rename.
+
+A failed or interrupted write leaves any earlier file at the target untouched and
+no partial file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.core.errors import ArgumentError, FileError
+
+FORMATS = {
+    "csv": ".csv",
+    "geojson": ".geojson",
+    "gpkg": ".gpkg",
+    "parquet": ".parquet",
+}
+
+_SUFFIX_TO_FORMAT = {".csv": "csv", ".geojson": "geojson", ".json": "geojson",
+                     ".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet"}
+
+
+def format_for(path: Path | str) -> str:
+    """Output format implied by a file name's suffix."""
+    fmt = _SUFFIX_TO_FORMAT.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise ArgumentError(f"{path}: cannot tell the format from the suffix; "
+                         f"use one of {', '.join(sorted(_SUFFIX_TO_FORMAT))}")
+    return fmt
+
+
+def _temp_beside(target: Path) -> Path:
+    """A fresh temporary name in the target's folder (created, then removed: drivers
+    such as GPKG want to create the file themselves)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    except OSError as exc:
+        raise FileError.wrap(exc, target, "cannot write here") from exc
+    os.close(fd)
+    os.unlink(tmp)
+    return Path(tmp)
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+    for sidecar in (path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal")):
+        with contextlib.suppress(OSError):
+            sidecar.unlink()
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it onto target on success.
+
+    An OSError while writing or renaming (full disk, read-only folder, a file where a
+    folder should be) becomes a :class:`FileError` naming the target; the temporary
+    file is removed either way.
+    """
+    target = Path(target)
+    tmp_path = _temp_beside(target)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    except OSError as exc:
+        raise FileError.wrap(exc, target, "cannot write") from exc
+    finally:
+        if tmp_path.exists():
+            _discard(tmp_path)
+
+
+def write_text(text: str, target: Path | str) -> None:
+    """Write UTF-8 text atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_texts(files: dict[Path, str]) -> None:
+    """Write several UTF-8 files so that either all are replaced or none: every file is
+    written to a temporary name first, and only once all are written are they renamed."""
+    temps: dict[Path, Path] = {}
+    try:
+        for target, text in files.items():
+            temps[Path(target)] = tmp = _temp_beside(Path(target))
+            try:
+                tmp.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise FileError.wrap(exc, target, "cannot write") from exc
+        for target, tmp in temps.items():
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise FileError.wrap(exc, target, "cannot write") from exc
+    finally:
+        for tmp in temps.values():
+            if tmp.exists():
+                _discard(tmp)
+
+
+def as_csv(gdf: gpd.GeoDataFrame) -> str:
+    """CSV text: attribute columns, points as longitude/latitude (WGS84)."""
+    frame = gdf.drop(columns=gdf.geometry.name)
+    if "longitude" not in frame.columns and len(gdf) and (gdf.geom_type == "Point").all():
+        wgs = gdf.to_crs("EPSG:4326").geometry
+        frame = frame.assign(longitude=wgs.x, latitude=wgs.y)
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def write_layer(gdf: gpd.GeoDataFrame, target: Path | str, fmt: str | None = None,
+                layer: str = "sites") -> Path:
+    """Write ``gdf`` as CSV, GeoJSON, GeoPackage or GeoParquet, atomically.
+
+    ``fmt`` defaults to the one the suffix implies. GeoJSON is written in
+    WGS84 (RFC 7946); the other formats keep the layer's CRS.
+    """
+    fmt = fmt or format_for(target)
+    if fmt not in FORMATS:
+        raise ArgumentError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    with atomic_path(target) as tmp:
+        if fmt == "csv":
+            tmp.write_text(as_csv(gdf), encoding="utf-8")
+        elif fmt == "geojson":
+            gdf.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio",
+                                            RFC7946="YES", WRITE_NAME="NO")
+        elif fmt == "gpkg":
+            gdf.to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
+        else:
+            gdf.to_parquet(tmp, index=False)
+    return Path(target)

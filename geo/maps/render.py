@@ -1,0 +1,112 @@
+"""Render map recipes to self-contained Leaflet HTML pages.
+
+Each recipe layer is drawn by its layer kind (:mod:`geo.specs.kinds`) from the
+source its spec names; this module puts the kinds' layers into the page shell
+(:mod:`geo.maps.page`) with the filter panel, search and a text summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.facts.bundle import Facts
+from geo.io.write import write_texts
+from geo.maps.page import deterministic_ids, map_html, page
+from geo.specs.kinds import kind_of
+from geo.specs.kinds._encode import point_layer
+from geo.specs.kinds.sites import FILTER_FIELDS
+from geo.specs.recipe import Recipe, load_recipe, recipe_names
+
+
+def summary_text(recipe: Recipe, shown: gpd.GeoDataFrame) -> str:
+    """A plain-text description of the map for screen readers and alt text."""
+    def counts(field: str) -> str:
+        vc = shown[field].value_counts()
+        return ", ".join(f"{n} {k}" for k, n in vc.items())
+
+    if not len(shown):
+        return f"{recipe.title}. No sites match this map's filters."
+    return (f"{recipe.title}. {recipe.description} The map shows {len(shown)} sites in "
+            f"{shown['country'].nunique()} countries; by type: {counts('type')}; "
+            f"by stage: {counts('stage')}.")
+
+
+def render_recipe(recipe: Recipe | str, facts: Facts | None = None) -> folium.Map:
+    """A folium Map for a recipe (by name, path or parsed), from bundled data unless
+    ``facts`` are given. Each layer draws what its spec's source holds."""
+    if isinstance(recipe, (str, Path)):
+        recipe = load_recipe(recipe)
+    facts = facts or Facts.from_dir()
+    with deterministic_ids():
+        config: dict = {"layers": [], "filters": [], "search": True}
+        shown_parts, bounds = [], []
+        for layer in recipe.layers:
+            drawn = kind_of(layer.spec.kind).draw(layer, layer.spec, facts)
+            config["layers"].extend(drawn.layers)
+            if drawn.sites is not None:
+                shown_parts.append(drawn.sites)
+            if drawn.bounds is not None:
+                bounds.append(drawn.bounds)
+        # A site drawn in two layers (owner and host sphere, say) is one site in the summary.
+        shown = pd.concat(shown_parts).drop_duplicates("id") if shown_parts else facts.sites.iloc[0:0]
+        for field, title in FILTER_FIELDS:
+            values = sorted({v for cell in shown[field].dropna() for v in str(cell).split(";") if v})
+            if len(values) > 1:
+                key = "filter_commodities" if field == "commodities" else field
+                config["filters"].append({"field": key, "title": title, "values": values})
+        return page(title=recipe.title, description=recipe.description, summary=summary_text(recipe, shown),
+                    config=config, countries=facts.countries, bounds=bounds)
+
+
+def points_map(
+    gdf: gpd.GeoDataFrame,
+    *,
+    title: str,
+    description: str = "",
+    color_by: str | None = None,
+    palette: dict[str, str] | None = None,
+    fields: tuple[str, ...] = (),
+    label: str | None = None,
+    radius: float = 4.0,
+    countries: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
+    """A self-contained map of any point layer (e.g. 100k facilities), one canvas layer.
+
+    Only ``fields`` travel with the points (keep them few for large layers);
+    ``label`` names the field used for tooltips and search. Any CRS; drawn in WGS 84.
+    """
+    if countries is None:
+        from geo.facts.countries import load_countries
+
+        countries = load_countries()
+    with deterministic_ids():
+        layer = point_layer(gdf, title=f"{title} ({len(gdf)})", color_by=color_by, palette=palette,
+                            radius=radius, fields=fields, label=label,
+                            popup=[(f, f) for f in fields if f != label])
+        bounds = [tuple(gdf.to_crs("EPSG:4326").total_bounds)] if len(gdf) else []
+        return page(title=title, description=description, summary=f"{title}: {len(gdf)} points.",
+                    config={"layers": [layer], "filters": [], "search": bool(label)},
+                    countries=countries, bounds=bounds, padding=20, max_zoom=7)
+
+
+def build_maps(out_dir: Path | str = "site", names: list[str] | None = None,
+               facts: Facts | None = None) -> list[Path]:
+    """Render recipes (all bundled ones by default) into ``out_dir``; returns the files.
+
+    Every page is rendered before any is written, and each is written atomically, so a
+    failing recipe leaves the folder as it was.
+    """
+    out_dir = Path(out_dir)
+    facts = facts or Facts.from_dir()
+    pages = {}
+    for name in names or recipe_names():
+        recipe = load_recipe(name)
+        pages[out_dir / recipe.file] = map_html(render_recipe(recipe, facts))
+    write_texts(pages)
+    return list(pages)
+
+

@@ -1,0 +1,595 @@
+/* minetrack map runtime: canvas point layers, legend, filters, search, URL hash.
+ *
+ * Data arrive as JSON (never as HTML); every string from data is put in the page
+ * with textContent or as an http(s) href, so nothing in the data can run.
+ * Requires Leaflet (inlined by the page).
+ */
+(function () {
+  "use strict";
+  var MT = (window.minetrack = window.minetrack || {});
+
+  function decode(b64, Type) {
+    var bin = atob(b64), n = bin.length, u8 = new Uint8Array(n);
+    for (var i = 0; i < n; i++) u8[i] = bin.charCodeAt(i);
+    return new Type(u8.buffer);
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function safeHref(url) {
+    return typeof url === "string" && /^https?:\/\/[^\s]+$/i.test(url.trim()) ? url.trim() : null;
+  }
+
+  /* The one popup builder: a title, (label, value) rows with empty values left out,
+   * and the sources as a numbered list ([publisher, title, url, year] each). */
+  function popupBox(title, pairs, value, refs) {
+    var box = el("div", "mt-popup"), table = el("table");
+    box.appendChild(el("h3", null, title || ""));
+    (pairs || []).forEach(function (pair) {
+      var v = value(pair[1]);
+      if (v === null || v === undefined || v === "") return;
+      var tr = el("tr");
+      tr.appendChild(el("th", null, pair[0]));
+      tr.appendChild(el("td", null, v));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    if (refs && refs.length) {
+      box.appendChild(el("p", "mt-src-h", "Sources"));
+      var ol = el("ol");
+      refs.forEach(function (r) {
+        var li = el("li");
+        li.appendChild(document.createTextNode(r[0] + ", "));
+        var href = safeHref(r[2]);
+        var t = href ? el("a", null, r[1]) : el("span", null, r[1]);
+        if (href) {
+          t.href = href;
+          t.target = "_blank";
+          t.rel = "noopener noreferrer";
+        }
+        li.appendChild(t);
+        li.appendChild(document.createTextNode(" (" + r[3] + ")"));
+        ol.appendChild(li);
+      });
+      box.appendChild(ol);
+    }
+    return box;
+  }
+
+  // Web Mercator at zoom 0, 256 px world: the projection Leaflet's default CRS uses.
+  function project(lon, lat) {
+    var s = Math.sin((Math.max(-85.0511, Math.min(85.0511, lat)) * Math.PI) / 180);
+    return [
+      ((lon + 180) / 360) * 256,
+      (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * 256,
+    ];
+  }
+
+  /* A layer of many points drawn on one canvas; hit-tested on a screen grid. */
+  MT.PointLayer = L.Layer.extend({
+    initialize: function (spec, app) {
+      this.spec = spec;
+      this.app = app;
+      var ll = decode(spec.lonlat, Float32Array);
+      var n = (this.n = spec.n);
+      this.lon = new Float32Array(n);
+      this.lat = new Float32Array(n);
+      this.px = new Float64Array(n);
+      this.py = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        this.lon[i] = ll[2 * i];
+        this.lat[i] = ll[2 * i + 1];
+        var p = project(ll[2 * i], ll[2 * i + 1]);
+        this.px[i] = p[0];
+        this.py[i] = p[1];
+      }
+      this.radius = typeof spec.radius === "string" ? decode(spec.radius, Uint8Array) : null;
+      this.colorIdx = spec.color_codes ? decode(spec.color_codes, Uint8Array) : null;
+      this.colors = spec.colors || ["#6a3d9a"];
+      this.visible = new Uint8Array(n).fill(1);
+      this.index = {};
+      var ids = (spec.fields && spec.fields.id) || [];
+      for (var k = 0; k < ids.length; k++) this.index[ids[k]] = k;
+    },
+
+    onAdd: function (map) {
+      this._map = map;
+      this._canvas = el("canvas", "mt-canvas leaflet-zoom-hide");
+      map.getPane("mt-points").appendChild(this._canvas);
+      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("click", this._onClick, this);
+      map.on("mousemove", this._onMove, this);
+      this.active = true;
+      this._redraw();
+      this.app.layerToggled(this, true);
+    },
+
+    onRemove: function (map) {
+      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("click", this._onClick, this);
+      map.off("mousemove", this._onMove, this);
+      L.DomUtil.remove(this._canvas);
+      if (this._tip) map.closeTooltip(this._tip);
+      this.active = false;
+      this.app.layerToggled(this, false);
+    },
+
+    _redraw: function () {
+      var map = this._map;
+      if (!map) return;
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1, c = this._canvas;
+      var topLeft = map.containerPointToLayerPoint([0, 0]);
+      L.DomUtil.setPosition(c, topLeft);
+      c.width = size.x * ratio;
+      c.height = size.y * ratio;
+      c.style.width = size.x + "px";
+      c.style.height = size.y + "px";
+      var ctx = c.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var scale = 256 * Math.pow(2, map.getZoom()) / 256;
+      var origin = map.getPixelOrigin(), pane = map._getMapPanePos();
+      var ox = origin.x - pane.x, oy = origin.y - pane.y;
+      var world = 256 * scale;
+      var cell = 24, grid = (this._grid = {});
+      this._cell = cell;
+      var byColor = {};
+      for (var i = 0; i < this.n; i++) {
+        if (!this.visible[i]) continue;
+        var y = this.py[i] * scale - oy;
+        if (y < -20 || y > size.y + 20) continue;
+        var x0 = this.px[i] * scale - ox;
+        // Draw every world copy in view (the map can pan across the antimeridian).
+        var k0 = Math.ceil((-20 - x0) / world), k1 = Math.floor((size.x + 20 - x0) / world);
+        for (var k = k0; k <= k1; k++) {
+          var x = x0 + k * world;
+          var ci = this.colorIdx ? this.colorIdx[i] : 0;
+          (byColor[ci] = byColor[ci] || []).push(x, y, this.radius ? this.radius[i] : this.spec.radius || 5);
+          var key = Math.floor(x / cell) + ":" + Math.floor(y / cell);
+          (grid[key] = grid[key] || []).push(i, x, y);
+        }
+      }
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "rgba(30,30,30,0.9)";
+      for (var col in byColor) {
+        var pts = byColor[col];
+        ctx.fillStyle = this.colors[col] || "#6a3d9a";
+        ctx.beginPath();
+        for (var j = 0; j < pts.length; j += 3) {
+          ctx.moveTo(pts[j] + pts[j + 2], pts[j + 1]);
+          ctx.arc(pts[j], pts[j + 1], pts[j + 2], 0, 2 * Math.PI);
+        }
+        ctx.globalAlpha = 0.85;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+        if (pts.length < 30000) ctx.stroke();
+      }
+      this.drawn = this._countVisible();
+    },
+
+    _countVisible: function () {
+      var c = 0;
+      for (var i = 0; i < this.n; i++) c += this.visible[i];
+      return c;
+    },
+
+    hit: function (containerPoint) {
+      if (!this._grid) return -1;
+      var cell = this._cell, best = -1, bestD = Infinity;
+      var cx = Math.floor(containerPoint.x / cell), cy = Math.floor(containerPoint.y / cell);
+      for (var dx = -1; dx <= 1; dx++)
+        for (var dy = -1; dy <= 1; dy++) {
+          var list = this._grid[cx + dx + ":" + (cy + dy)];
+          if (!list) continue;
+          for (var j = 0; j < list.length; j += 3) {
+            var i = list[j], d = Math.hypot(list[j + 1] - containerPoint.x, list[j + 2] - containerPoint.y);
+            var r = (this.radius ? this.radius[i] : this.spec.radius || 5) + 3;
+            if (d <= r && d < bestD) {
+              best = i;
+              bestD = d;
+            }
+          }
+        }
+      return best;
+    },
+
+    _onClick: function (e) {
+      var i = this.hit(e.containerPoint);
+      if (i >= 0) this.openPopup(i);
+    },
+
+    _onMove: function (e) {
+      var i = this.hit(e.containerPoint), map = this._map;
+      map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+      if (i < 0 || !this.spec.fields || !this.spec.fields[this.spec.label]) {
+        if (this._tip) map.closeTooltip(this._tip);
+        return;
+      }
+      var name = el("span", null, this.spec.fields[this.spec.label][i]);
+      this._tip = (this._tip || L.tooltip({ direction: "top", offset: [0, -6] }))
+        .setLatLng([this.lat[i], this.lon[i]])
+        .setContent(name);
+      map.openTooltip(this._tip);
+    },
+
+    field: function (name, i) {
+      var f = this.spec.fields && this.spec.fields[name];
+      return f ? f[i] : null;
+    },
+
+    popupContent: function (i) {
+      var self = this, spec = this.spec;
+      return popupBox(this.field(spec.label, i), spec.popup, function (f) {
+        return self.field(f, i);
+      }, spec.refs && spec.refs[i]);
+    },
+
+    openPopup: function (i) {
+      var map = this._map;
+      if (!map) return;
+      this.app.selected = { layer: this, i: i };
+      L.popup({ maxWidth: 360, autoPanPadding: [20, 20] })
+        .setLatLng([this.lat[i], this.lon[i]])
+        .setContent(this.popupContent(i))
+        .openOn(map);
+      this.app.writeHash();
+    },
+  });
+
+  /* Features drawn as SVG from GeoJSON (polygons under the points, lines above them);
+   * ``_c`` is a feature's category index, ``_w`` a line's width. */
+  function vectorLayer(spec, app, pane, style) {
+    var colors = spec.colors;
+    var layer = L.geoJSON(spec.geojson, {
+      pane: pane,
+      style: function (f) {
+        return style(f, colors);
+      },
+      onEachFeature: function (f, lyr) {
+        if (spec.label && f.properties[spec.label] !== undefined) {
+          lyr.bindTooltip(el("span", null, f.properties[spec.label]), { sticky: true });
+        }
+        if (spec.popup && spec.popup.length) {
+          lyr.bindPopup(function () {
+            return popupBox(spec.label ? f.properties[spec.label] : "", spec.popup, function (k) {
+              return f.properties[k];
+            });
+          });
+        }
+      },
+    });
+    layer.spec = spec;
+    layer.colors = colors;
+    layer.n = spec.geojson.features.length;
+    layer.counts = new Array(colors.length).fill(0);
+    spec.geojson.features.forEach(function (f) {
+      layer.counts[f.properties._c]++;
+    });
+    layer.on("add", function () {
+      layer.active = true;
+      app.layerToggled(layer, true);
+    });
+    layer.on("remove", function () {
+      layer.active = false;
+      app.layerToggled(layer, false);
+    });
+    return layer;
+  }
+
+  /* Polygons by category (countries by sphere, classes of a share). */
+  MT.PolygonLayer = function (spec, app) {
+    return vectorLayer(spec, app, "mt-polygons", function (f, colors) {
+      return { color: "#555", weight: 0.6, fillColor: colors[f.properties._c], fillOpacity: 0.75 };
+    });
+  };
+
+  /* Lines with a width per feature (import flows, rail). */
+  MT.LineLayer = function (spec, app) {
+    return vectorLayer(spec, app, "mt-lines", function (f, colors) {
+      return { color: colors[f.properties._c], weight: f.properties._w, opacity: 0.75 };
+    });
+  };
+
+  /* The drawing class of each runtime kind (the ``kind`` of a layer spec's JSON;
+   * points when absent). Python's layer kinds name one of these. */
+  MT.kinds = {
+    points: function (spec, app) {
+      return new MT.PointLayer(spec, app);
+    },
+    polygons: MT.PolygonLayer,
+    lines: MT.LineLayer,
+  };
+
+  /* The page: layers, legend, filters, search, hash, fullscreen, summary. */
+  MT.App = function (map, config, controlLayers) {
+    this.map = map;
+    this.config = config;
+    this.layers = [];
+    this.filters = {}; // field -> set of unchecked values
+    var self = this;
+    this.polygons = [];
+    // Above the basemap (overlay pane, 400) and below popups: polygons, then points.
+    map.createPane("mt-polygons").style.zIndex = 450;
+    map.createPane("mt-lines").style.zIndex = 470;
+    map.createPane("mt-points").style.zIndex = 500;
+    map.getPane("mt-points").style.pointerEvents = "none";
+    config.layers.forEach(function (spec) {
+      var kind = spec.kind || "points", make = MT.kinds[kind];
+      if (!make) throw new Error("minetrack: no drawing class for layer kind " + kind);
+      var layer = make(spec, self);
+      (kind === "points" ? self.layers : self.polygons).push(layer);
+      if (controlLayers) controlLayers.addOverlay(layer, spec.title);
+    });
+    this._legend();
+    if (config.filters && config.filters.length) this._filterControl();
+    if (config.search) this._searchControl();
+    this._fullscreen();
+    this.polygons.concat(this.layers).forEach(function (layer) {
+      if (layer.spec.show !== false) layer.addTo(map);
+    });
+    this._readHash();
+    map.on("moveend", this.writeHash, this);
+    map.on("popupclose", function () {
+      self.selected = null;
+      self.writeHash();
+    });
+    this._updateCounts();
+  };
+
+  MT.App.prototype.layerToggled = function () {
+    this._updateCounts();
+  };
+
+  MT.App.prototype._legend = function () {
+    var self = this;
+    var Legend = L.Control.extend({
+      options: { position: "bottomright" },
+      onAdd: function () {
+        var box = el("div", "mt-legend leaflet-control");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Legend");
+        self.legendBox = box;
+        return box;
+      },
+    });
+    new Legend().addTo(this.map);
+  };
+
+  MT.App.prototype._filterControl = function () {
+    var self = this;
+    var Filters = L.Control.extend({
+      options: { position: "topright" },
+      onAdd: function () {
+        var box = el("details", "mt-filters leaflet-control");
+        box.appendChild(el("summary", null, "Filters"));
+        self.config.filters.forEach(function (f) {
+          var fs = el("fieldset");
+          fs.appendChild(el("legend", null, f.title));
+          f.values.forEach(function (v) {
+            var lab = el("label"), cb = el("input");
+            cb.type = "checkbox";
+            cb.checked = true;
+            cb.value = v;
+            cb.setAttribute("data-field", f.field);
+            cb.addEventListener("change", function () {
+              var off = (self.filters[f.field] = self.filters[f.field] || {});
+              if (cb.checked) delete off[v];
+              else off[v] = true;
+              self.applyFilters();
+            });
+            lab.appendChild(cb);
+            lab.appendChild(el("span", null, " " + v + " "));
+            lab.appendChild(el("span", "mt-count"));
+            lab.setAttribute("data-value", v);
+            lab.setAttribute("data-field", f.field);
+            fs.appendChild(lab);
+          });
+          box.appendChild(fs);
+        });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        self.filterBox = box;
+        return box;
+      },
+    });
+    new Filters().addTo(this.map);
+  };
+
+  MT.App.prototype.applyFilters = function () {
+    var filters = this.filters;
+    this.layers.forEach(function (layer) {
+      var fields = layer.spec.fields || {};
+      for (var i = 0; i < layer.n; i++) {
+        var show = 1;
+        for (var f in filters) {
+          var col = fields[f];
+          if (!col) continue;
+          var vals = String(col[i]).split(";"), any = false;
+          for (var k = 0; k < vals.length; k++) if (!filters[f][vals[k]]) any = true;
+          if (!any) {
+            show = 0;
+            break;
+          }
+        }
+        layer.visible[i] = show;
+      }
+      if (layer.active) layer._redraw();
+    });
+    this._updateCounts();
+  };
+
+  MT.App.prototype._updateCounts = function () {
+    var self = this;
+    if (!this.legendBox) return;
+    var box = this.legendBox;
+    while (box.firstChild) box.removeChild(box.firstChild);
+    var any = false;
+    this.layers.concat(this.polygons).forEach(function (layer) {
+      if (!layer.active) return;
+      any = true;
+      var spec = layer.spec, sec = el("div", "mt-legend-layer");
+      sec.setAttribute("data-layer", spec.title);
+      sec.appendChild(el("h2", null, spec.title));
+      var counts = layer.counts;
+      if (!counts) {
+        counts = new Array(layer.colors.length).fill(0);
+        for (var i = 0; i < layer.n; i++) if (layer.visible[i]) counts[layer.colorIdx ? layer.colorIdx[i] : 0]++;
+      }
+      (spec.categories || [spec.title]).forEach(function (cat, ci) {
+        if (!counts[ci]) return;
+        var row = el("div", "mt-legend-row");
+        var sw = el("i");
+        sw.style.background = layer.colors[ci];
+        row.appendChild(sw);
+        row.appendChild(el("span", null, cat + " (" + counts[ci] + ")"));
+        row.setAttribute("data-category", cat);
+        sec.appendChild(row);
+      });
+      if (spec.size_note) sec.appendChild(el("div", "mt-legend-note", spec.size_note));
+      box.appendChild(sec);
+    });
+    box.style.display = any ? "" : "none";
+    if (this.filterBox) {
+      var labels = this.filterBox.querySelectorAll("label[data-field]");
+      for (var j = 0; j < labels.length; j++) {
+        var lab = labels[j], f = lab.getAttribute("data-field"), v = lab.getAttribute("data-value"), n = 0;
+        self.layers.forEach(function (layer) {
+          var col = layer.spec.fields && layer.spec.fields[f];
+          if (!col || !layer.active) return;
+          for (var i = 0; i < layer.n; i++)
+            if (layer.visible[i] && String(col[i]).split(";").indexOf(v) >= 0) n++;
+        });
+        lab.querySelector(".mt-count").textContent = "(" + n + ")";
+      }
+    }
+  };
+
+  MT.App.prototype._searchControl = function () {
+    var self = this;
+    var Search = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = el("div", "mt-search leaflet-control");
+        var input = el("input");
+        input.type = "search";
+        input.placeholder = "Find a site";
+        input.setAttribute("aria-label", "Find a site by name");
+        var list = el("datalist");
+        list.id = "mt-site-names";
+        input.setAttribute("list", list.id);
+        var seen = {};
+        self.layers.forEach(function (layer) {
+          var names = layer.spec.fields && layer.spec.fields[layer.spec.label];
+          (names || []).forEach(function (nm) {
+            if (seen[nm]) return;
+            seen[nm] = true;
+            var o = el("option");
+            o.value = nm;
+            list.appendChild(o);
+          });
+        });
+        input.addEventListener("change", function () {
+          self.find(input.value);
+        });
+        box.appendChild(input);
+        box.appendChild(list);
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      },
+    });
+    new Search().addTo(this.map);
+  };
+
+  MT.App.prototype.find = function (name) {
+    for (var l = 0; l < this.layers.length; l++) {
+      var layer = this.layers[l], names = layer.spec.fields && layer.spec.fields[layer.spec.label];
+      if (!names) continue;
+      var i = names.indexOf(name);
+      if (i < 0) continue;
+      if (!layer.active) layer.addTo(this.map);
+      layer.visible[i] = 1;
+      this.map.setView([layer.lat[i], layer.lon[i]], Math.max(this.map.getZoom(), 7));
+      layer._redraw();
+      layer.openPopup(i);
+      return true;
+    }
+    return false;
+  };
+
+  MT.App.prototype._fullscreen = function () {
+    var map = this.map;
+    var FS = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var b = el("button", "mt-fullscreen leaflet-bar");
+        // An outline-square icon drawn as SVG: no icon font needed offline.
+        var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+        svg.setAttribute("viewBox", "0 0 16 16");
+        svg.setAttribute("width", "16");
+        svg.setAttribute("height", "16");
+        svg.setAttribute("aria-hidden", "true");
+        var path = document.createElementNS(ns, "path");
+        path.setAttribute("d", "M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5");
+        path.setAttribute("fill", "none");
+        path.setAttribute("stroke", "#333");
+        path.setAttribute("stroke-width", "2");
+        svg.appendChild(path);
+        b.appendChild(svg);
+        b.type = "button";
+        b.title = "Full screen";
+        b.setAttribute("aria-label", "Toggle full screen");
+        b.addEventListener("click", function (ev) {
+          ev.stopPropagation();
+          var c = map.getContainer();
+          if (document.fullscreenElement) document.exitFullscreen();
+          else if (c.requestFullscreen) c.requestFullscreen();
+        });
+        return b;
+      },
+    });
+    new FS().addTo(map);
+  };
+
+  MT.App.prototype.writeHash = function () {
+    if (this._readingHash) return;
+    var c = this.map.getCenter(), z = this.map.getZoom();
+    var h = "#map=" + z + "/" + c.lat.toFixed(4) + "/" + c.lng.toFixed(4);
+    if (this.selected) {
+      var id = this.selected.layer.field("id", this.selected.i);
+      if (id) h += "&site=" + encodeURIComponent(id);
+    }
+    try {
+      history.replaceState(null, "", h);
+    } catch (e) {
+      /* srcdoc or sandboxed frames may refuse; the map still works */
+    }
+  };
+
+  MT.App.prototype._readHash = function () {
+    var h = (location.hash || "").replace(/^#/, ""), parts = {};
+    h.split("&").forEach(function (kv) {
+      var i = kv.indexOf("=");
+      if (i > 0) parts[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
+    });
+    this._readingHash = true;
+    if (parts.map) {
+      var m = parts.map.split("/").map(Number);
+      if (m.length === 3 && m.every(isFinite)) this.map.setView([m[1], m[2]], m[0], { animate: false });
+    }
+    this._readingHash = false;
+    if (parts.site) {
+      for (var l = 0; l < this.layers.length; l++) {
+        var layer = this.layers[l], i = layer.index[parts.site];
+        if (i !== undefined) {
+          if (!layer.active) layer.addTo(this.map);
+          layer.openPopup(i);
+          break;
+        }
+      }
+    }
+  };
+})();
