@@ -135,6 +135,7 @@ def test_output_error_is_one_line_naming_the_path(runner, tmp_path):
         assert result.exception is None or isinstance(result.exception, SystemExit)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and "file" in lines[0], lines
+        assert "Errno" not in lines[0] and "None" not in lines[0], lines
         assert "Traceback" not in result.output
 
 

@@ -61,6 +61,9 @@ class UnknownNameError(ArgumentError, KeyError):
 class FileError(MinetrackError, OSError):
     """A file or folder could not be read or written; the message names the path."""
 
+    def __str__(self) -> str:  # OSError would print "[Errno None] None: 'path'"
+        return str(self.args[0]) if self.args else ""
+
     @classmethod
     def wrap(cls, exc: OSError, path: Path | str | None = None, doing: str = "") -> FileError:
         """A one-line error naming ``path`` (else the OSError's own file name)."""
