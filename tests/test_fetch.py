@@ -210,3 +210,27 @@ def test_query_reads_fetched_layers_from_the_cache(served, runner, monkeypatch):
     assert "robinson" in result.output and "dist_rail_m" in result.output.splitlines()[0]
     wrong = runner.invoke(main, ["query", "--layer", "mines"])
     assert wrong.exit_code == 1 and "not infrastructure or federal-land" in wrong.output
+
+
+def test_a_recipe_draws_a_fetched_layer_from_the_cache(served, runner, monkeypatch, tmp_path):
+    import json
+    import re
+
+    from geo.io.infrastructure import read_infrastructure
+
+    server, cache = served
+    monkeypatch.setenv("MINETRACK_CACHE", str(cache))
+    got = runner.invoke(main, ["fetch", "ne-railroads-north-america", "--mirror", server.url, "--quiet"])
+    assert got.exit_code == 0, got.output
+    (tmp_path / "maps").mkdir()
+    recipe = tmp_path / "maps" / "rail.toml"
+    recipe.write_text('title = "Rail and mines"\n[[layers]]\nlayer = "rail_north_america"\ntitle = "Rail"\n'
+                      '[[layers]]\nlayer = "mines"\nfilter = { country = "USA" }\n')
+    out = tmp_path / "site"
+    result = runner.invoke(main, ["build", "--out", str(out), "--map", str(recipe)])
+    assert result.exit_code == 0, result.output
+    page = (out / "rail.html").read_text()
+    config = json.loads(re.search(r'id="[^"]+-data">(.*?)</script>', page, re.S).group(1))
+    rail = [la for la in config["layers"] if la.get("kind") == "lines"]
+    want = read_infrastructure(Path(got.output.strip()))
+    assert len(rail) == 1 and len(rail[0]["geojson"]["features"]) == len(want) > 100
