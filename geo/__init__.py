@@ -43,8 +43,12 @@ _EXPORTS: dict[str, str] = {
     "load_land_status": "geo.facts.permits", "stage_at": "geo.facts.permits", "stages": "geo.facts.permits",
     "sphere_shares": "geo.facts.stats", "spheres": "geo.facts.stats", "supply": "geo.facts.supply",
     "load_import_sources": "geo.facts.supply", "load_net_import_reliance": "geo.facts.supply",
+    "import_sites": "geo.facts.importing", "Imported": "geo.facts.importing",
+    "load_mapping": "geo.facts.importing.mapping", "load_preset": "geo.facts.importing.mapping",
+    "preset_names": "geo.facts.importing.mapping", "clip_sites": "geo.facts.select",
     # files in and out
-    "read_vector": "geo.io.vector", "read_federal_land": "geo.io.federal_land",
+    "read_vector": "geo.io.vector", "read_foreign": "geo.io.foreign",
+    "read_federal_land": "geo.io.federal_land",
     "read_infrastructure": "geo.io.infrastructure", "read_osm": "geo.io.infrastructure",
     "write_layer": "geo.io.write", "fetch": "geo.io.fetch",
     # spatial questions
@@ -67,6 +71,7 @@ VERBS: dict[str, str] = {
     "build": "build_maps", "sites": "list_sites", "validate": "validate", "join": "join_countries",
     "embed": "iframe_snippet", "png": "snapshot", "spheres": "spheres", "supply": "supply",
     "fetch": "fetch", "query": "query_sites", "stages": "stages", "layers": "catalogue",
+    "import": "import_sites",
 }
 """Each ``minetrack`` command and the function of this package it calls."""
 

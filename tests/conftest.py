@@ -54,9 +54,9 @@ def recipe_sites(name: str, visible_only: bool = False):
     import pandas as pd
 
     from geo.core.paths import layers_dir, maps_dir
+    from geo.core.toml import tomllib
     from geo.facts.select import filter_sites
     from geo.facts.sites import load_sites
-    from geo.specs.toml import tomllib
 
     def spec(layer_name: str) -> dict:
         raw = tomllib.loads((layers_dir() / f"{layer_name}.toml").read_text())

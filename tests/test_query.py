@@ -231,6 +231,6 @@ def test_unknown_tracker_stage_value_is_an_error(runner, tmp_path):
     path = _sites_file(tmp_path, [("x", "X", 34.5, -103.5, "Dreaming")])
     r = runner.invoke(main, ["query", "--sites", str(path), "--stage-vocabulary", "gem-status-detail"])
     assert r.exit_code == 1
-    assert "mysites.csv [stage]" in r.output and "'dreaming'" in r.output
+    assert "mysites.csv:2 [stage]: unknown stage 'Dreaming' (not in vocabulary gem-status-detail" in r.output
     r = runner.invoke(main, ["query", "--sites", str(path), "--stage-vocabulary", "gem"])
     assert r.exit_code == 1 and "unknown stage vocabulary 'gem'" in r.output

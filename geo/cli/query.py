@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from geo.cli._output import emit, output_options
+from geo.cli._sites_input import import_options, read_sites_file
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -21,7 +22,7 @@ def _describe(ctx: click.Context) -> str:
     """The query as its command line, for the map's subtitle."""
     parts = []
     for key, value in ctx.params.items():
-        if value in (None, False, ()) or key in ("fmt", "output", "map_file"):
+        if value in (None, False, ()) or key in ("fmt", "output", "map_file", "csv_geometry", "raw"):
             continue
         flag = "--" + key.replace("_", "-")
         shown = " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
@@ -45,7 +46,7 @@ smelter, refinery (the last two are minetrack's own plants, always available).
 Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS, BIA, OTHF.
 """)
 @click.option("--sites", "sites_file", type=FILE,
-              help="Query this sites file (CSV or vector) instead of the bundled sites.")
+              help="Query this sites file (anything `minetrack import` reads) instead of the bundled sites.")
 @click.option("--stage-vocabulary", metavar="VOCAB",
               help="The --sites file's stage column uses another tracker's values: gem-status, "
                    "gem-status-detail, spglobal-stage, mrds-dev-stat, permitting-dashboard-status.")
@@ -74,11 +75,13 @@ Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS,
 @click.option("--commodity", metavar="NAME[,NAME]", help="Any listed commodity, e.g. copper.")
 @click.option("--country", metavar="ISO3[,ISO3]", help="ISO 3166-1 alpha-3 codes, e.g. USA,MEX.")
 @click.option("--type", "type_", metavar="TYPE[,TYPE]", help="mine, smelter, refinery, project...")
+@import_options(layer_flag="--sites-layer")
 @output_options()
 @click.option("--map", "map_file", type=FILE, help="Also render the result as a standalone HTML map.")
 def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, on_fed, off_federal_land,
             fed_files, farther_than, near, rail_files, road_files, port_files, power_files, infra_files,
-            layer_names_, commodity, country, type_, fmt, output, map_file) -> None:
+            layer_names_, commodity, country, type_, fmt, output, map_file, bbox, within_file,
+            **import_opts) -> None:
     """Sites matching every condition: stage (and its history), FAST-41, federal
     land, distance to infrastructure, commodity, country, type.
 
@@ -87,7 +90,6 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
     whatever CRS the files are in.
     """
     from geo.facts.bundle import Facts
-    from geo.facts.sites import load_sites
     from geo.query.conditions import Query, QueryLayers
     from geo.query.run import gather_layers, query_sites
 
@@ -96,7 +98,11 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
                   farther_than=list(farther_than), near=list(near), commodity=commodity, country=country,
                   type=type_)
     facts = Facts.from_dir()
-    sites = load_sites(sites_file, stage_vocabulary=stage_vocabulary) if sites_file else facts.sites
+    if sites_file:
+        sites = read_sites_file(sites_file, stage_vocabulary=stage_vocabulary, bbox=bbox,
+                                within_file=within_file, **import_opts).sites
+    else:
+        sites = _clip(facts.sites, bbox, within_file)
     by_class = ((rail_files, "rail"), (road_files, "road"), (port_files, "port"), (power_files, "power"))
     files = [(f, klass) for fs, klass in by_class for f in fs] + [_class_file(v) for v in infra_files]
     federal, infrastructure, repaired = gather_layers(
@@ -127,3 +133,15 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
 
         write_text(map_html(result_map(result, _describe(click.get_current_context()))), map_file)
         click.echo(f"wrote map of {len(result)} sites to {map_file}", err=True)
+
+
+def _clip(sites, bbox, within_file):
+    """The bundled sites inside ``--bbox`` / ``--within``."""
+    from geo.facts.select import clip_sites
+
+    within = None
+    if within_file:
+        from geo.io.vector import read_vector
+
+        within = read_vector(within_file)
+    return clip_sites(sites, bbox=bbox, within=within)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from geo.cli._output import TABLE_FORMATS, emit, output_options
+from geo.cli._sites_input import import_options, read_sites_file
 
 
 @click.command(epilog="""\b
@@ -12,22 +13,30 @@ Examples:
   minetrack spheres                                    # host rule, mine output
   minetrack spheres --rule owner --measure processing-capacity
   minetrack spheres --rule equity --format csv > equity_shares.csv
+  minetrack spheres --sites my_mines.gpkg          # your sites' capacity figures, host rule
 """)
 @click.option("--rule", type=click.Choice(["host", "owner", "equity"]), default="host", show_default=True,
               help="host: sphere of the site's country; owner: of the controlling owner's HQ; "
                    "equity: split by stake.")
 @click.option("--measure", type=click.Choice(["mine-output", "processing-capacity"]),
               default="mine-output", show_default=True)
+@click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
+              help="Shares of this sites file (anything `minetrack import` reads) instead of the "
+                   "bundled sites.")
+@import_options()
 @output_options(TABLE_FORMATS)
-def command(rule, measure, fmt, output) -> None:
+def command(rule, measure, sites_file, fmt, output, **import_opts) -> None:
     """Shares of copper mine output or processing capacity by control sphere.
 
     Every share is of the sites that have a figure; coverage_pct says how much of
     the USGS world total (2024) those figures cover.
     """
+    from pathlib import Path
+
     from geo.facts.stats import spheres
 
-    table = spheres(rule, measure)
+    sites = read_sites_file(Path(sites_file), **import_opts).sites if sites_file else None
+    table = spheres(rule, measure, sites=sites)
     if fmt not in (None, "table") or output is not None:
         emit(table, fmt, output)
         return

@@ -16,35 +16,52 @@ class Column:
     """A column of a CSV table: its name, kind and whether it must be filled.
 
     kind is one of ``str``, ``slug``, ``float``, ``int``, ``list`` (semicolon
-    separated), ``bool`` (true/false).
+    separated), ``bool`` (true/false). ``required`` columns must be present and
+    filled in every file; ``curated`` ones only in minetrack's own data folder (a
+    user's file may leave them out or empty: unknown).
     """
 
     name: str
     kind: str = "str"
     required: bool = False
     doc: str = ""
+    curated: bool = False
 
 
 SITE_COLUMNS: tuple[Column, ...] = (
     Column("id", "slug", True, "stable lowercase slug"),
     Column("name", "str", True, "common English name"),
     Column("aliases", "list", False, "other names, semicolon separated"),
-    Column("type", "str", True, "one of SITE_TYPES"),
-    Column("commodities", "list", True, "semicolon separated, primary first"),
-    Column("country", "str", True, "ISO 3166-1 alpha-3 code"),
+    Column("type", "str", False, "one of SITE_TYPES", curated=True),
+    Column("commodities", "list", False, "semicolon separated, primary first", curated=True),
+    Column("country", "str", False, "ISO 3166-1 alpha-3 code (a user's file may leave it to the join)",
+           curated=True),
     Column("admin1", "str", False, "US state code (AZ) or first-level region name"),
     Column("latitude", "float", True, "WGS84 decimal degrees"),
     Column("longitude", "float", True, "WGS84 decimal degrees"),
-    Column("location_accuracy", "str", True, "exact or approximate"),
-    Column("stage", "str", True, "one of STAGES"),
+    Column("location_accuracy", "str", False, "exact or approximate", curated=True),
+    Column("stage", "str", False, "one of STAGES", curated=True),
     Column("capacity", "float", False, "headline output or capacity figure"),
     Column("capacity_unit", "str", False, "unit of capacity, e.g. 'kt Cu'"),
     Column("capacity_basis", "str", False, "production (actual) or capacity (nameplate)"),
     Column("capacity_year", "int", False, "year the figure refers to"),
     Column("start_year", "int", False, "first production or commissioning year"),
     Column("notes", "str", False, "short remark"),
-    Column("sources", "list", True, "source ids from sources.csv"),
+    Column("sources", "list", False, "source ids from sources.csv", curated=True),
 )
+"""The sites table. ``data/sites.csv`` has exactly these columns; a user's file may
+carry :data:`IMPORT_COLUMNS` too."""
+
+IMPORT_COLUMNS: tuple[Column, ...] = (
+    Column("owners", "list", False, "owners as 'Name 60%', semicolon separated"),
+    Column("operator", "str", False, "operating company"),
+    Column("citation", "str", False, "the row's source as 'publisher, title, year, url' (imports)"),
+    Column("country_rule", "str", False, "how country was found: stated, within, boundary, nearest, none"),
+    Column("parts", "str", False, "WKT MULTIPOINT of a site's several points (pits, shafts)"),
+)
+"""Columns ``minetrack import`` adds to the site schema: what a foreign file says
+beyond minetrack's own tables (owners and a citation per row, instead of
+``ownership.csv`` and ``sources.csv``)."""
 
 SOURCE_COLUMNS: tuple[Column, ...] = (
     Column("id", "str", True),

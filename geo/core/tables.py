@@ -17,23 +17,32 @@ from geo.core.errors import DataError, Problem, display_path
 from geo.core.paths import data_dir
 from geo.core.vocab import SLUG
 
+ROW = "_row"
+"""Column holding each row's number in its source file, where the reader knows it
+(a CSV record spanning several lines, a vector file read feature by feature)."""
+
 TRUE = {"true", "yes", "1", "y", "t"}
 FALSE = {"false", "no", "0", "n", "f"}
 
 
 def line_numbers(frame: pd.DataFrame) -> pd.Series:
     """Row number of each row as problems name it: the CSV line (header is line 1), or
-    the 1-based feature number for vector files (``frame.attrs["first_row"] == 1``)."""
+    the 1-based feature number for vector files (``frame.attrs["first_row"] == 1``);
+    a :data:`ROW` column, where a reader kept the source's own numbers, wins."""
+    if ROW in frame.columns:
+        return frame[ROW].astype(int)
     start = frame.attrs.get("first_row", 2)
     return pd.Series(range(start, len(frame) + start), index=frame.index)
 
 
-def read_table(path: Path | str, columns: Sequence[Column]) -> tuple[pd.DataFrame, list[Problem]]:
+def read_table(path: Path | str, columns: Sequence[Column], *, curated: bool = True
+               ) -> tuple[pd.DataFrame, list[Problem]]:
     """Read ``path`` as CSV and parse each declared column.
 
     Returns the frame (typed columns; missing optional values as NA) and the
     problems found. A file that cannot be read gives one file-level problem and
-    an empty frame.
+    an empty frame. ``curated``: the file is one of minetrack's own tables, so
+    :attr:`Column.curated` columns are required too.
     """
     path = Path(path)
     name = str(path)
@@ -47,29 +56,44 @@ def read_table(path: Path | str, columns: Sequence[Column]) -> tuple[pd.DataFram
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return pd.DataFrame(), [Problem(name, 0, "", f"unreadable CSV: {first}")]
 
-    return parse_table(raw, columns, name)
+    return parse_table(raw, columns, name, curated=curated)
 
 
 def parse_table(
-    raw: pd.DataFrame, columns: Sequence[Column], name: str, first_row: int = 2
+    raw: pd.DataFrame, columns: Sequence[Column], name: str, first_row: int = 2, *,
+    curated: bool = True,
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse a frame of text cells against ``columns`` (see :func:`read_table`)."""
+    """Parse a frame of text cells against ``columns`` (see :func:`read_table`).
+
+    A missing optional column is added empty; a :data:`ROW` column is kept as the
+    rows' numbers.
+    """
     problems: list[Problem] = []
+    row = raw[ROW] if ROW in raw.columns else None
     raw = raw.astype(object).where(raw.notna(), "").astype(str)
+    if row is not None:
+        raw[ROW] = row.astype(int)
     raw.attrs["first_row"] = first_row
     raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c.name for c in columns if c.name not in raw.columns]
+
+    def needed(col: Column) -> bool:
+        return col.required or (curated and col.curated)
+
+    missing = [c.name for c in columns if c.name not in raw.columns and needed(c)]
     for col in missing:
         problems.append(Problem(name, 1, col, "required column is missing"))
     if missing:
         return raw.iloc[0:0], problems
+    for col in columns:
+        if col.name not in raw.columns:
+            raw[col.name] = ""
 
     lines = line_numbers(raw)
     out = raw.copy()
     for col in columns:
         text = raw[col.name].str.strip()
         empty = text == ""
-        if col.required:
+        if needed(col):
             for i in text.index[empty]:
                 problems.append(Problem(name, lines[i], col.name, "required value is empty"))
         if col.kind in ("float", "int"):

@@ -150,14 +150,21 @@ def check_dataset(directory: Path | str | None = None) -> list[Problem]:
     return read_facts(directory)[1]
 
 
-def validate(paths: Sequence[Path | str] = ()) -> list[Problem]:
-    """Every problem in each path (a sites file or a data folder), or in the bundled data
-    when none is given (``minetrack validate``)."""
+def validate(paths: Sequence[Path | str] = (), *, preset: str | None = None,
+             mapping: Path | str | None = None) -> list[Problem]:
+    """Every problem in each path (a data folder, or a sites file in anything
+    :func:`~geo.facts.importing.import_sites` reads, with its ``preset`` or ``mapping``),
+    or in the bundled data when none is given (``minetrack validate``)."""
+    from geo.facts.importing import import_sites
+
     if not paths:
         return check_dataset()
     problems: list[Problem] = []
     for path in map(Path, paths):
-        problems += check_dataset(path) if path.is_dir() else read_sites(path).problems
+        if path.is_dir():
+            problems += check_dataset(path)
+        else:
+            problems += import_sites(path, preset=preset, mapping=mapping, skip_invalid=True).problems
     return problems
 
 

@@ -25,7 +25,8 @@ from geo.core.vocab import (
     normalise_stage,
     normalise_type,
 )
-from geo.spatial.join import assign_polygons, distances_from_point
+from geo.facts.countries import ne_to_iso
+from geo.spatial.join import assign_polygons, distances_to
 
 BORDER_TOLERANCE_M = 5_000.0
 """A site may lie this close outside its stated country's 1:50m polygon.
@@ -61,41 +62,53 @@ def check_sites(
     def add(i, field, message):
         problems.append(Problem(file, int(lines[i]), field, message))
 
+    first_line = dict(zip(sites["id"][::-1], lines[::-1], strict=True))
     for i in sites.index[_dups(sites["id"])]:
-        add(i, "id", f"duplicate id {sites.at[i, 'id']!r}")
+        add(i, "id", f"duplicate id {sites.at[i, 'id']!r} (first at row {first_line[sites.at[i, 'id']]})")
 
     known_iso = set(countries["iso_a3"])
-    for i, r in sites.iterrows():
-        if r["type"] and normalise_type(r["type"]) is None:
-            add(i, "type", f"unknown site type {r['type']!r} (one of: {', '.join(SITE_TYPES)})")
-        if r["stage"] and normalise_stage(r["stage"]) is None:
-            add(i, "stage", f"unknown stage {r['stage']!r} (one of: {', '.join(STAGES)})")
-        acc = r["location_accuracy"]
-        if acc and acc not in LOCATION_ACCURACY:
-            add(i, "location_accuracy", f"{acc!r} is not one of {', '.join(LOCATION_ACCURACY)}")
-        code = r["country"]
-        if code and not ISO_A3.match(code):
-            add(i, "country", f"{code!r} is not an ISO 3166-1 alpha-3 code")
-        elif code and code not in known_iso:
-            add(i, "country", f"unknown country code {code!r}")
-        lat, lon = r["latitude"], r["longitude"]
-        if pd.notna(lat) and not -90 <= lat <= 90:
-            add(i, "latitude", f"latitude {lat} is outside [-90, 90]")
-        if pd.notna(lon) and not -180 <= lon <= 180:
-            add(i, "longitude", f"longitude {lon} is outside [-180, 180]")
-        cap = r["capacity"]
-        if pd.notna(cap):
-            if cap < 0:
-                add(i, "capacity", f"negative capacity {cap}")
-            if not r["capacity_unit"]:
-                add(i, "capacity_unit", "capacity is given without a unit")
-        basis = r["capacity_basis"]
-        if basis and basis not in CAPACITY_BASES:
-            add(i, "capacity_basis", f"{basis!r} is not one of {', '.join(CAPACITY_BASES)}")
-        for field in ("capacity_year", "start_year"):
-            year = r[field]
-            if pd.notna(year) and not MIN_YEAR <= year <= MAX_YEAR:
-                add(i, field, f"year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
+
+    def each(mask, field, message) -> None:
+        """One problem per row where ``mask`` holds; ``message(value)`` of that row's cell."""
+        hits = np.flatnonzero(np.asarray(mask, dtype=bool))
+        values = sites[field].to_numpy() if field in sites.columns else None
+        for k in hits:
+            add(sites.index[k], field, message(values[k] if values is not None else None))
+
+    def text(col: str) -> pd.Series:
+        return sites[col].fillna("").astype(str)
+
+    kinds = text("type")
+    uniq = {v: normalise_type(v) for v in kinds.unique() if v}
+    each(kinds.map(lambda v: bool(v) and uniq[v] is None), "type",
+         lambda v: f"unknown site type {v!r} (one of: {', '.join(SITE_TYPES)})")
+    stages = text("stage")
+    uniq = {v: normalise_stage(v) for v in stages.unique() if v}
+    each(stages.map(lambda v: bool(v) and uniq[v] is None), "stage",
+         lambda v: f"unknown stage {v!r} (one of: {', '.join(STAGES)})")
+    acc = text("location_accuracy")
+    each((acc != "") & ~acc.isin(LOCATION_ACCURACY), "location_accuracy",
+         lambda v: f"{v!r} is not one of {', '.join(LOCATION_ACCURACY)}")
+    code = text("country")
+    iso_form = code.str.fullmatch(ISO_A3.pattern.strip("^$"))
+    each((code != "") & ~iso_form, "country", lambda v: f"{v!r} is not an ISO 3166-1 alpha-3 code")
+    each((code != "") & iso_form & ~code.isin(known_iso), "country", lambda v: f"unknown country code {v!r}")
+    lat = pd.to_numeric(sites["latitude"], errors="coerce")
+    lon = pd.to_numeric(sites["longitude"], errors="coerce")
+    each(lat.notna() & ~lat.between(-90, 90), "latitude", lambda v: f"latitude {v} is outside [-90, 90]")
+    each(lon.notna() & ~lon.between(-180, 180), "longitude",
+         lambda v: f"longitude {v} is outside [-180, 180]")
+    cap = pd.to_numeric(sites["capacity"], errors="coerce")
+    each(cap.notna() & (cap < 0), "capacity", lambda v: f"negative capacity {v}")
+    each(cap.notna() & (text("capacity_unit") == ""), "capacity_unit",
+         lambda v: "capacity is given without a unit")
+    basis = text("capacity_basis")
+    each((basis != "") & ~basis.isin(CAPACITY_BASES), "capacity_basis",
+         lambda v: f"{v!r} is not one of {', '.join(CAPACITY_BASES)}")
+    for field in ("capacity_year", "start_year"):
+        year = pd.to_numeric(sites[field], errors="coerce")
+        each(year.notna() & ~year.between(MIN_YEAR, MAX_YEAR), field,
+             lambda v: f"year {v} is outside {MIN_YEAR}-{MAX_YEAR}")
 
     problems.extend(unknown_sources(sites, file, source_ids))
     problems.extend(check_locations(sites, file, countries, states))
@@ -128,17 +141,27 @@ def check_locations(
     a = assign_polygons(pts, countries, preferred=rows["country"])
     iso = countries["iso_a3"].to_numpy()
     got = pd.Series(np.where(a.position >= 0, iso[a.position.clip(lower=0)], None), index=rows.index)
-    wrong = rows.index[got.to_numpy() != rows["country"].to_numpy()]
-    for i in wrong:
-        lon, lat, stated = rows.at[i, "longitude"], rows.at[i, "latitude"], rows.at[i, "country"]
-        target = countries.geometry.values[iso == stated]
-        d = distances_from_point(lon, lat, target).min()
-        if d <= BORDER_TOLERANCE_M:
-            continue
-        msg = _where(got[i], a.at[i, "rule"], a.at[i, "distance_m"], stated, d / 1000)
-        if abs(lon) <= 90 and any(shapely.contains_xy(target, lat, lon)):
-            msg += "; latitude and longitude look swapped"
-        problems.append(Problem(file, int(lines[i]), "latitude/longitude", msg))
+    same = ne_to_iso()
+    wrong = rows.index[got.map(lambda c: same.get(c, c)).to_numpy() != rows["country"].to_numpy()]
+    if len(wrong):
+        shape_of = dict(zip(iso, countries.geometry.values, strict=True))
+        stated = rows.loc[wrong, "country"].to_numpy()
+        lon, lat = rows.loc[wrong, "longitude"].to_numpy(float), rows.loc[wrong, "latitude"].to_numpy(float)
+        target = np.array([shape_of[c] for c in stated], dtype=object)
+        away = distances_to(lon, lat, target)
+        swapped = (np.abs(lon) <= 90) & shapely.contains_xy(target, lat, lon)
+        flipped = np.where(shapely.contains_xy(target, lon, -lat), "latitude",
+                           np.where(shapely.contains_xy(target, -lon, lat), "longitude", ""))
+        for k, i in enumerate(wrong):
+            if away[k] <= BORDER_TOLERANCE_M:
+                continue
+            msg = _where(got[i], a.at[i, "rule"], a.at[i, "distance_m"], stated[k], away[k] / 1000)
+            if swapped[k]:
+                msg += "; latitude and longitude look swapped"
+            elif flipped[k]:
+                msg = (f"{flipped[k]} sign looks flipped: the point lands in {got[i] or 'no country'}, "
+                       f"the row says {stated[k]}")
+            problems.append(Problem(file, int(lines[i]), "latitude/longitude", msg))
 
     if states is not None:
         problems.extend(_check_states(rows[got == "USA"], file, states, lines))
@@ -146,8 +169,8 @@ def check_locations(
 
 
 def _where(got, rule, dist_m, stated, stated_km) -> str:
-    if got is None:
-        place = "lies in no country (sea?)"
+    if got is None or (isinstance(got, float) and np.isnan(got)):
+        place = "lies in no country (at sea?)"
     elif rule == "nearest":
         place = f"lies off the coast of {got} ({dist_m / 1000:.1f} km)"
     else:
@@ -167,25 +190,26 @@ def _check_states(
     )
     a = assign_polygons(pts, states, preferred=rows["admin1"], key="postal")
     postal = states["postal"].to_numpy()
-    for i in rows.index:
-        stated = rows.at[i, "admin1"]
-        pos = a.at[i, "position"]
-        got = postal[pos] if pos >= 0 else None
-        if not stated:
+    shape_of = dict(zip(postal, states.geometry.values, strict=True))
+    pos = a["position"].to_numpy()
+    got = np.where(pos >= 0, postal[np.clip(pos, 0, None)], None)
+    stated = rows["admin1"].to_numpy()
+    off = np.flatnonzero((got != stated) & np.isin(stated, list(codes)))
+    away = distances_to(rows["longitude"].to_numpy(float)[off], rows["latitude"].to_numpy(float)[off],
+                        np.array([shape_of[c] for c in stated[off]], dtype=object))
+    too_far = dict(zip(off.tolist(), (away > BORDER_TOLERANCE_M).tolist(), strict=True))
+    dist_of = dict(zip(off.tolist(), away.tolist(), strict=True))
+    for k, i in enumerate(rows.index):
+        if not stated[k]:
             problems.append(Problem(file, int(lines[i]), "admin1", "US site needs a state code"))
-        elif stated not in codes:
-            problems.append(Problem(file, int(lines[i]), "admin1", f"unknown US state code {stated!r}"))
-        elif got != stated:
-            d = distances_from_point(
-                rows.at[i, "longitude"], rows.at[i, "latitude"],
-                states.geometry.values[postal == stated],
-            ).min()
-            if d > BORDER_TOLERANCE_M:
-                problems.append(Problem(
-                    file, int(lines[i]), "admin1",
-                    f"point lies in {got or 'no state'}, not in stated state {stated} "
-                    f"({d / 1000:.1f} km away)",
-                ))
+        elif stated[k] not in codes:
+            problems.append(Problem(file, int(lines[i]), "admin1", f"unknown US state code {stated[k]!r}"))
+        elif too_far.get(k):
+            problems.append(Problem(
+                file, int(lines[i]), "admin1",
+                f"point lies in {got[k] or 'no state'}, not in stated state {stated[k]} "
+                f"({dist_of[k] / 1000:.1f} km away)",
+            ))
     return problems
 
 

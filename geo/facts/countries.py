@@ -48,3 +48,13 @@ def load_countries(path: Path | str | None = None) -> gpd.GeoDataFrame:
 def load_us_states(path: Path | str | None = None) -> gpd.GeoDataFrame:
     """US state polygons (Census cartographic boundaries 1:10M, EPSG:4326); ``postal`` code."""
     return _polygons(Path(path) if path else data_dir() / "us_states.geojson", ("postal", "name"))
+
+
+@lru_cache(maxsize=1)
+def ne_to_iso() -> dict[str, str]:
+    """Natural Earth's own country codes with an ISO 3166-1 equivalent (CYN → CYP, SOL → SOM),
+    from ``data/ne_codes.csv``; codes with none (KAS, IOA) are left out."""
+    import pandas as pd
+
+    table = pd.read_csv(data_dir() / "ne_codes.csv", dtype=str, keep_default_na=False)
+    return {r.ne_code: r.iso_a3 for r in table.itertuples() if r.iso_a3}

@@ -58,3 +58,33 @@ def filter_sites(
         keep &= lists.map(lambda items: any(c in items for c in commodities))
     return sites[keep]
 
+
+
+def clip_sites(
+    sites: gpd.GeoDataFrame,
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    within: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Sites inside ``bbox`` (west, south, east, north in degrees, WGS 84; west > east
+    crosses the antimeridian) and inside any polygon of ``within`` (any CRS)."""
+    import numpy as np
+    import shapely
+
+    keep = np.ones(len(sites), dtype=bool)
+    wgs = sites.geometry.to_crs("EPSG:4326") if sites.crs is not None else sites.geometry
+    x, y = wgs.x.to_numpy(), wgs.y.to_numpy()
+    if bbox is not None:
+        w, s, e, n = bbox
+        in_lon = (x >= w) & (x <= e) if w <= e else (x >= w) | (x <= e)
+        keep &= in_lon & (y >= s) & (y <= n)
+    if within is not None:
+        from geo.spatial.join import polygon_index
+
+        if within.crs is None:
+            raise ArgumentError("the --within layer has no CRS")
+        shapes = within.to_crs("EPSG:4326")
+        polygonal = shapely.get_type_id(shapes.geometry.values) >= 3
+        index = polygon_index(shapes.geometry[polygonal & ~shapes.geometry.is_empty])
+        keep &= index.locate(shapely.points(x, y)) >= 0
+    return sites[keep]

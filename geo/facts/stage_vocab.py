@@ -22,6 +22,8 @@ VOCABULARIES: dict[str, str] = {
     "gem-status-detail": "Global Energy Monitor trackers: status detail",
     "spglobal-stage": "S&P Global Capital IQ Pro: development stage",
     "mrds-dev-stat": "USGS Mineral Resources Data System: dev_stat",
+    "usgs-mineral-industries": "USGS mineral-industry GIS layers (Africa, China, Asia...): LocOpStat",
+    "fineprint-activity-status": "FinePrint mine database (Jasansky et al. 2023): activity_status",
     "permitting-dashboard-status": "Federal Permitting Dashboard: review status",
 }
 

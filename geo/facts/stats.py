@@ -141,11 +141,21 @@ def sphere_shares(
     return out.reset_index(drop=True)
 
 
-def spheres(rule: str = "host", measure: str = "mine-output", facts=None) -> pd.DataFrame:
-    """``minetrack spheres``: :func:`sphere_shares` of the bundled data (or ``facts``)."""
+def spheres(rule: str = "host", measure: str = "mine-output", facts=None, sites=None) -> pd.DataFrame:
+    """``minetrack spheres``: :func:`sphere_shares` of the bundled data (or ``facts``), or of
+    a user's ``sites`` (imported; owners matched to the bundled owners by name)."""
     from geo.facts.bundle import Facts
 
     facts = facts or Facts.from_dir()
     if facts.spheres is None or facts.stats is None:
         raise ArgumentError("the data folder has no spheres.csv or USGS statistics file")
-    return sphere_shares(facts.sites, facts.stakes, facts.spheres, facts.stats, rule=rule, measure=measure)
+    if sites is None:
+        return sphere_shares(facts.sites, facts.stakes, facts.spheres, facts.stats,
+                             rule=rule, measure=measure)
+    from geo.facts.ownership import stakes_from_owners
+    from geo.facts.spheres import site_spheres
+
+    stakes = stakes_from_owners(sites, facts.owners if facts.owners is not None else
+                                pd.DataFrame(columns=["id", "name", "hq_country"]))
+    with_spheres = site_spheres(sites, stakes, facts.spheres)
+    return sphere_shares(with_spheres, stakes, facts.spheres, facts.stats, rule=rule, measure=measure)

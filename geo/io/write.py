@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from geo.core.errors import ArgumentError, FileError
 
@@ -105,28 +106,58 @@ def write_texts(files: dict[Path, str]) -> None:
                 _discard(tmp)
 
 
-def as_csv(gdf: gpd.GeoDataFrame) -> str:
-    """CSV text: attribute columns, points as longitude/latitude (WGS84)."""
-    frame = gdf.drop(columns=gdf.geometry.name)
-    if "longitude" not in frame.columns and len(gdf) and (gdf.geom_type == "Point").all():
-        wgs = gdf.to_crs("EPSG:4326").geometry
-        frame = frame.assign(longitude=wgs.x, latitude=wgs.y)
-    return frame.to_csv(index=False, lineterminator="\n")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return) prefixed with a single quote, as OWASP's
+    CSV-injection advice says; numbers are left alone."""
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            text = s.astype("string")
+            risky = text.str.startswith(_FORMULA).fillna(False).astype(bool)
+            risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
+            if risky.any():
+                out[col] = s.where(~risky, "'" + text)
+    return out
+
+
+def as_csv(gdf: gpd.GeoDataFrame, geometry: str = "lonlat", raw: bool = False) -> str:
+    """CSV text: attribute columns, then the geometry as ``longitude``/``latitude``
+    (points, WGS84; ``geometry="lonlat"``) or as a WKT ``geometry`` column (any shape,
+    WGS84; ``geometry="wkt"``). Formula-like text is neutralised unless ``raw``."""
+    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    wgs = gdf.to_crs("EPSG:4326").geometry if gdf.crs is not None else gdf.geometry
+    if geometry == "wkt":
+        frame["geometry"] = wgs.to_wkt(rounding_precision=7).to_numpy()
+    elif "longitude" not in frame.columns and len(gdf) and (gdf.geom_type == "Point").all():
+        frame = frame.assign(longitude=wgs.x.to_numpy(), latitude=wgs.y.to_numpy())
+    return (frame if raw else neutralise(frame)).to_csv(index=False, lineterminator="\n")
+
+
+def write_table(frame: pd.DataFrame, target: Path | str) -> Path:
+    """Write a plain table as CSV (formula-like text neutralised), atomically."""
+    write_text(neutralise(frame).to_csv(index=False, lineterminator="\n"), target)
+    return Path(target)
 
 
 def write_layer(gdf: gpd.GeoDataFrame, target: Path | str, fmt: str | None = None,
-                layer: str = "sites") -> Path:
+                layer: str = "sites", *, csv_geometry: str = "lonlat", raw: bool = False) -> Path:
     """Write ``gdf`` as CSV, GeoJSON, GeoPackage or GeoParquet, atomically.
 
     ``fmt`` defaults to the one the suffix implies. GeoJSON is written in
-    WGS84 (RFC 7946); the other formats keep the layer's CRS.
+    WGS84 (RFC 7946); the other formats keep the layer's CRS and their types
+    (dates as dates, counts as integers). ``csv_geometry`` and ``raw``: see :func:`as_csv`.
     """
     fmt = fmt or format_for(target)
     if fmt not in FORMATS:
         raise ArgumentError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     with atomic_path(target) as tmp:
         if fmt == "csv":
-            tmp.write_text(as_csv(gdf), encoding="utf-8")
+            tmp.write_text(as_csv(gdf, csv_geometry, raw), encoding="utf-8")
         elif fmt == "geojson":
             gdf.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio",
                                             RFC7946="YES", WRITE_NAME="NO")

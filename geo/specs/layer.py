@@ -23,8 +23,8 @@ import geopandas as gpd
 
 from geo.core.errors import DataError, Problem, UnknownNameError, display_path
 from geo.core.paths import data_dir, layers_dir
+from geo.core.toml import read_toml
 from geo.specs.kinds import KINDS, kind_of
-from geo.specs.toml import read_toml
 
 COMMON_KEYS = ("name", "title", "description", "kind", "extends")
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from geo.core.errors import DataError, MinetrackError, Problem, UnknownNameError, display_path
 from geo.core.paths import maps_dir
+from geo.core.toml import read_toml
 from geo.specs.kinds import kind_of
 from geo.specs.layer import LayerSpec, load_layer_spec
-from geo.specs.toml import read_toml
 
 RECIPE_KEYS = ("title", "description", "file", "layers")
 
