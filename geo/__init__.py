@@ -63,7 +63,7 @@ _EXPORTS: dict[str, str] = {
     "Query": "geo.query.conditions", "QueryLayers": "geo.query.conditions",
     "query_sites": "geo.query.run", "gather_layers": "geo.query.run",
     "build_maps": "geo.maps.render", "render_recipe": "geo.maps.render", "points_map": "geo.maps.render",
-    "map_html": "geo.maps.page", "result_map": "geo.maps.query_map",
+    "map_html": "geo.maps.page", "result_map": "geo.maps.query_map", "data_map": "geo.maps.data_map",
     "iframe_snippet": "geo.maps.embed", "snapshot": "geo.maps.embed",
 }
 
@@ -71,7 +71,7 @@ VERBS: dict[str, str] = {
     "build": "build_maps", "sites": "list_sites", "validate": "validate", "join": "join_countries",
     "embed": "iframe_snippet", "png": "snapshot", "spheres": "spheres", "supply": "supply",
     "fetch": "fetch", "query": "query_sites", "stages": "stages", "layers": "catalogue",
-    "import": "import_sites",
+    "import": "import_sites", "map": "data_map",
 }
 """Each ``minetrack`` command and the function of this package it calls."""
 

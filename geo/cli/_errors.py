@@ -28,10 +28,22 @@ class MinetrackGroup(click.Group):
     """A click group that turns MinetrackError and OSError into one-line errors."""
 
     def invoke(self, ctx: click.Context):
-        from geo.core.errors import MinetrackError
+        import warnings
 
+        from geo.core.errors import MinetrackError, MinetrackWarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, MinetrackWarning):
+                click.echo(f"warning: {message}", err=True)
+            else:
+                original(message, category, filename, lineno, file, line)
+
+        original = warnings.showwarning
+        warnings.showwarning = show
         try:
             return super().invoke(ctx)
         except (MinetrackError, OSError) as exc:
             report(exc)
             sys.exit(1)
+        finally:
+            warnings.showwarning = original

@@ -19,12 +19,13 @@ def _class_file(value: str) -> tuple[Path, str | None]:
 
 
 def _describe(ctx: click.Context) -> str:
-    """The query as its command line, for the map's subtitle."""
+    """The query as its command line (the flags as typed), for the map's subtitle."""
+    flags = {p.name: p.opts[0] for p in ctx.command.params if isinstance(p, click.Option)}
     parts = []
     for key, value in ctx.params.items():
         if value in (None, False, ()) or key in ("fmt", "output", "map_file", "csv_geometry", "raw"):
             continue
-        flag = "--" + key.replace("_", "-")
+        flag = flags.get(key, "--" + key.replace("_", "-"))
         shown = " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
         parts.append(flag if value is True else f"{flag} {shown}")
     return "minetrack query " + " ".join(parts)
@@ -118,7 +119,8 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
     if output is None and fmt in (None, "table"):
         cols = [c for c in ("id", "name", "type", "country", "stage_on", "stage_since", "fast41_status",
                             "federal_agency", "federal_unit", "land_status_check") if c in result.columns]
-        cols += [c for c in result.columns if c.startswith(("dist_", "nearest_", "entered_on"))]
+        cols += [c for c in result.columns if c.startswith(("dist_", "nearest_", "entered_on"))
+                 or c.endswith("_outside_coverage")]
         table = result[cols].copy()
         for c in [c for c in cols if c.startswith("dist_")]:
             table[c] = (table[c] / 1000).round(1)
@@ -131,7 +133,10 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
         from geo.maps.page import map_html
         from geo.maps.query_map import result_map
 
-        write_text(map_html(result_map(result, _describe(click.get_current_context()))), map_file)
+        classes = tuple(dict.fromkeys([*query.farther_than, *query.near]))
+        write_text(map_html(result_map(result, _describe(click.get_current_context()),
+                                       federal_land=federal, infrastructure=infrastructure,
+                                       classes=classes)), map_file)
         click.echo(f"wrote map of {len(result)} sites to {map_file}", err=True)
 
 

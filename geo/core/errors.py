@@ -74,6 +74,14 @@ class FileError(MinetrackError, OSError):
         return err
 
 
+class MinetrackWarning(UserWarning):
+    """Root of minetrack's warnings: an answer that holds for the data but may mislead."""
+
+
+class CoverageWarning(MinetrackWarning):
+    """A layer does not cover some sites it was asked about (``*_outside_coverage``)."""
+
+
 class FetchError(MinetrackError):
     """A download failed or did not verify; the message says what to do."""
 

@@ -73,11 +73,13 @@ def points_map(
     label: str | None = None,
     radius: float = 4.0,
     countries: gpd.GeoDataFrame | None = None,
+    under: list[dict] | None = None,
 ) -> folium.Map:
     """A self-contained map of any point layer (e.g. 100k facilities), one canvas layer.
 
     Only ``fields`` travel with the points (keep them few for large layers);
     ``label`` names the field used for tooltips and search. Any CRS; drawn in WGS 84.
+    ``under``: layers (JSON specs) drawn beneath the points.
     """
     if countries is None:
         from geo.facts.countries import load_countries
@@ -89,7 +91,7 @@ def points_map(
                             popup=[(f, f) for f in fields if f != label])
         bounds = [tuple(gdf.to_crs("EPSG:4326").total_bounds)] if len(gdf) else []
         return page(title=title, description=description, summary=f"{title}: {len(gdf)} points.",
-                    config={"layers": [layer], "filters": [], "search": bool(label)},
+                    config={"layers": [*(under or []), layer], "filters": [], "search": bool(label)},
                     countries=countries, bounds=bounds, padding=20, max_zoom=7)
 
 

@@ -7,19 +7,22 @@ rows it is given, so an engine may run it over any partition of the sites.
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.core.errors import ArgumentError
+from geo.core.errors import ArgumentError, CoverageWarning
 from geo.core.vocab import normalise_stage
 from geo.facts.permits import entered_between, fast_tracked, stage_at
 from geo.facts.select import filter_sites
 from geo.query.conditions import Query, QueryLayers
+from geo.spatial.coverage import outside_coverage
 from geo.spatial.federal import distance_to_land, on_federal_land
-from geo.spatial.infrastructure import nearest_infrastructure
+from geo.spatial.infrastructure import PLANTS_SOURCE, nearest_infrastructure
 
 Step = Callable[[gpd.GeoDataFrame, Query, QueryLayers], gpd.GeoDataFrame]
 
@@ -97,6 +100,7 @@ def federal_land(sites, q: Query, layers: QueryLayers):
         return sites
     agency = None if q.on_federal_land in (None, "any") else q.on_federal_land
     out = sites.join(on_federal_land(sites, land))
+    out["federal_land_outside_coverage"] = _coverage(out, land.geometry.values, "the federal-land layer")
     out["dist_federal_land_m"] = distance_to_land(out, land, agency)["distance_m"]
     if layers.land_status is not None:
         rec = layers.land_status.set_index("site_id")
@@ -112,6 +116,19 @@ def federal_land(sites, q: Query, layers: QueryLayers):
     if q.off_federal_land:
         out = out[~out["on_federal_land"]]
     return out
+
+
+def _coverage(sites, geoms, what: str) -> np.ndarray:
+    """Per site, whether it lies outside ``geoms``' footprint; a warning naming them."""
+    wgs = sites.geometry.to_crs("EPSG:4326") if sites.crs is not None else sites.geometry
+    outside = outside_coverage(wgs.x.to_numpy(), wgs.y.to_numpy(), geoms)
+    if outside.any():
+        names = sites["id"].to_numpy()[outside] if "id" in sites.columns else np.flatnonzero(outside)
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        warnings.warn(CoverageWarning(
+            f"{int(outside.sum())} site(s) lie outside the area {what} covers, so its answer there "
+            f"is not evidence: {', '.join(map(str, names[:5]))}{more}"), stacklevel=3)
+    return outside
 
 
 def _option(klass: str) -> str:
@@ -133,6 +150,13 @@ def infrastructure(sites, q: Query, layers: QueryLayers):
             res = nearest_infrastructure(out, infra, klass, k=1).set_index("site")
             out[col] = res["distance_m"].reindex(out.index)
             out[f"nearest_{klass}"] = res["name"].reindex(out.index)
+            of_class = (infra["class"] == klass).to_numpy()
+            # minetrack's own plants are a world-wide register, not an extract: they cover
+            # every site. Any file of the class the user added is judged by its footprint.
+            files = of_class & (infra["source"] != PLANTS_SOURCE).to_numpy()
+            if files.any():
+                out[f"{klass}_outside_coverage"] = _coverage(
+                    out, infra.geometry.values[files], f"the {klass} layer")
         d = out[col].to_numpy(dtype=float)
         out = out[(d <= metres) if keep_near else (np.isnan(d) | (d > metres))]
     return out

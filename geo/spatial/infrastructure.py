@@ -16,6 +16,10 @@ from geo.io.infrastructure import infrastructure_frame
 from geo.spatial.nearest import FeatureIndex
 
 
+PLANTS_SOURCE = "minetrack sites"
+"""``source`` of the rows :func:`plants_as_infrastructure` makes."""
+
+
 def plants_as_infrastructure(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """minetrack's smelters and refineries (a smelter+refinery counts as both)."""
     rows = []
@@ -30,7 +34,7 @@ def plants_as_infrastructure(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 klass,
                 part["type"].to_numpy(),
                 part["name"].to_numpy(),
-                "minetrack sites",
+                PLANTS_SOURCE,
                 part["id"].to_numpy(),
             )
         )

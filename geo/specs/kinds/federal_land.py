@@ -30,12 +30,20 @@ class FederalLandKind(LayerKind):
 
     def draw(self, layer, spec, facts) -> Drawn:
         rows = self.load(spec, facts)
-        rows = rows.assign(unit_name=rows["unit_name"].fillna(""))
-        return Drawn(layers=[polygon_layer(
-            rows, title=layer.title or spec.title, color_by="agency",
-            palette={**AGENCY_COLORS, **spec.palettes.get("agency", {})},
-            fields=["unit_name", "agency", "designation"], label="unit_name",
-            popup=[("Agency", "agency"), ("Designation", "designation")], show=layer.show)])
+        return Drawn(layers=[federal_land_layer(rows, layer.title or spec.title,
+                                                palette=spec.palettes.get("agency", {}), show=layer.show)])
+
+
+def federal_land_layer(rows, title: str, *, palette: dict | None = None, show: bool = True,
+                       simplify_deg: float = 0.05) -> dict:
+    """The map layer of federal land rows (minetrack's schema), coloured by agency.
+    Also what a query map draws."""
+    rows = rows.assign(unit_name=rows["unit_name"].fillna(""))
+    return polygon_layer(
+        rows, title=title, color_by="agency", palette={**AGENCY_COLORS, **(palette or {})},
+        fields=["unit_name", "agency", "designation"], label="unit_name",
+        popup=[("Agency", "agency"), ("Designation", "designation")], show=show,
+        simplify_deg=simplify_deg)
 
 
 KIND = FederalLandKind()

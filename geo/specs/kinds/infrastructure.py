@@ -32,20 +32,26 @@ class InfrastructureKind(LayerKind):
 
     def draw(self, layer, spec, facts) -> Drawn:
         rows = self.load(spec, facts)
-        title = layer.title or spec.title
-        points = rows.geom_type.isin(["Point", "MultiPoint"])
-        drawn = Drawn(bounds=bounds_of(rows))
-        if points.any():
-            pts = rows[points].copy()
-            pts["name"] = pts["name"].fillna("")
-            drawn.layers.append(point_layer(pts.set_geometry(pts.geometry.representative_point()),
-                                            title=f"{title} ({int(points.sum())})", radius=3.0,
-                                            fields=("name",), label="name", show=layer.show))
-        if (~points).any():
-            lines = rows[~points].assign(_w=1.0, name=rows["name"].fillna(""))
-            drawn.layers.append(line_layer(lines, title=title, weight_by="_w", max_weight=2.0,
-                                           color="#444444", label="name", show=layer.show))
-        return drawn
+        return Drawn(layers=infrastructure_layers(rows, layer.title or spec.title, show=layer.show),
+                     bounds=bounds_of(rows))
+
+
+def infrastructure_layers(rows, title: str, *, show: bool = True) -> list[dict]:
+    """Map layers of infrastructure rows (minetrack's schema): points as small dots,
+    lines as thin grey lines, named in tooltips. Also what a query map draws."""
+    points = rows.geom_type.isin(["Point", "MultiPoint"])
+    out = []
+    if points.any():
+        pts = rows[points].copy()
+        pts["name"] = pts["name"].fillna("")
+        out.append(point_layer(pts.set_geometry(pts.geometry.representative_point()),
+                               title=f"{title} ({int(points.sum())})", radius=3.0,
+                               fields=("name",), label="name", show=show))
+    if (~points).any():
+        lines = rows[~points].assign(_w=1.0, name=rows["name"].fillna(""))
+        out.append(line_layer(lines, title=title, weight_by="_w", max_weight=2.0,
+                              color="#444444", label="name", show=show))
+    return out
 
 
 KIND = InfrastructureKind()
