@@ -8,7 +8,6 @@ rows it is given, so an engine may run it over any partition of the sites.
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Callable
 
 import geopandas as gpd

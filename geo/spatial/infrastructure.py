@@ -15,7 +15,6 @@ from geo.core.vocab import check_class
 from geo.io.infrastructure import infrastructure_frame
 from geo.spatial.nearest import FeatureIndex
 
-
 PLANTS_SOURCE = "minetrack sites"
 """``source`` of the rows :func:`plants_as_infrastructure` makes."""
 

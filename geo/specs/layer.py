@@ -47,6 +47,8 @@ class LayerSpec:
     path: Path | None = None
     fetch: dict[str, str] = field(default_factory=dict)
     infrastructure_class: str | None = None
+    preset: str | None = None
+    mapping: str | None = None
 
     @property
     def source_path(self) -> Path:
@@ -55,13 +57,24 @@ class LayerSpec:
 
     def source_in(self, data_folder: Path | None) -> Path:
         """The source file when ``data_folder`` is the data in use: a relative source of a
-        bundled spec resolves there (default: the bundled ``data/``), one of a user's spec
-        in the ``data/`` folder beside its ``layers/`` folder."""
-        src = Path(self.source)
+        bundled spec resolves there (default: the bundled ``data/``); one of a user's spec
+        relative to the spec's own folder, or, where no such file is, in the ``data/``
+        folder beside its ``layers/`` folder."""
+        return self._resolve(self.source, data_folder)
+
+    def mapping_path(self) -> Path | None:
+        """The ``mapping`` file a user's spec names, resolved like its source."""
+        return self._resolve(self.mapping, None) if self.mapping else None
+
+    def _resolve(self, name: str, data_folder: Path | None) -> Path:
+        src = Path(name)
         if src.is_absolute() or self.path is None:
             return src
         if self.path.parent.resolve() == layers_dir().resolve():
             return Path(data_folder or data_dir()) / src
+        beside = self.path.parent / src
+        if beside.exists():
+            return beside
         return self.path.parent.parent / "data" / src
 
     @property
@@ -129,6 +142,8 @@ def load_layer_spec(name: str, folder: Path | str | None = None, _seen: tuple[st
         path=path,
         fetch=dict(spec.get("fetch", {})),
         infrastructure_class=spec.get("class"),
+        preset=spec.get("preset"),
+        mapping=spec.get("mapping"),
     )
     kind.check_spec(layer)
     return layer

@@ -9,6 +9,7 @@ uses (:mod:`geo.specs.kinds`); anything else is refused with the file and key.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,16 @@ def load_recipe(name_or_path: str | Path) -> Recipe:
                              f"(it takes: {', '.join(allowed)})") for k in bad]
         if bad:
             continue
+        if "source" in item:
+            # The recipe draws its own file through the spec: a path relative to the recipe.
+            here = path.resolve().parent
+            own = Path(str(item["source"]))
+            mapping = str(here / item["mapping"]) if "mapping" in item else spec.mapping
+            spec = dataclasses.replace(spec, source=str(own if own.is_absolute() else here / own),
+                                       preset=item.get("preset", spec.preset), mapping=mapping)
+            if not Path(spec.source).exists():
+                problems.append(Problem(file, 0, f"{where}.source", f"no such file: {spec.source}"))
+                continue
         layer = RecipeLayer(
             layer=item["layer"], filter=dict(item.get("filter", {})),
             color_by=item.get("color_by"), group_by=item.get("group_by"),

@@ -101,9 +101,11 @@ class SitesKind(LayerKind):
 
     name = "sites"
     js = "points"
-    spec_keys = ("source", "id_field", "label_field", "popup_fields", "palettes", "size", "filter")
+    spec_keys = ("source", "id_field", "label_field", "popup_fields", "palettes", "size", "filter",
+                 "preset", "mapping")
     required_keys = ("source", "id_field", "label_field")
-    recipe_keys = ("title", "show", "filter", "color_by", "group_by", "size_by", "popup")
+    recipe_keys = ("title", "show", "filter", "color_by", "group_by", "size_by", "popup",
+                   "source", "preset", "mapping")
 
     def check_spec(self, spec) -> None:
         unknown = sorted(set(spec.size) - set(SIZE_KEYS))
@@ -120,14 +122,16 @@ class SitesKind(LayerKind):
 
     def _source_rows(self, spec, facts) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         """The spec's own source: the facts' sites when that is the file, else the file."""
-        from geo.facts.sites import load_sites, load_sources
+        from geo.facts.importing import import_sites
+        from geo.facts.sites import load_sources
         from geo.facts.spheres import site_spheres
 
         path = source_of(spec, facts)
         if facts is not None and facts.directory is not None and \
                 same_file(path, facts.directory / "sites.csv"):
             return facts.sites, facts.sources
-        rows = load_sites(path)
+        # A user's file: anything `minetrack import` reads, with the spec's preset or mapping.
+        rows = import_sites(path, preset=spec.preset, mapping=spec.mapping_path()).sites
         sources = facts.sources if facts is not None else load_sources()
         beside = path.with_name("sources.csv")
         if beside.exists() and (facts is None or not same_file(beside, facts.directory / "sources.csv")):
