@@ -183,7 +183,7 @@ def stage_at(events: pd.DataFrame, when: date | str | None = None) -> pd.DataFra
     starts = st["date"].where(new_run).ffill()
     last = st.assign(since=starts).groupby("site_id").tail(1).set_index("site_id")
     out = pd.DataFrame({"stage": last["stage"], "since": last["since"]})
-    out["days_in_stage"] = (t - out["since"]).dt.days
+    out["days_in_stage"] = (t - out["since"]).dt.days.astype("Int64")
     return out
 
 

@@ -144,6 +144,22 @@ def write_table(frame: pd.DataFrame, target: Path | str) -> Path:
     return Path(target)
 
 
+def _dates_as_dates(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Timestamp columns that hold whole days become date columns (GeoPackage DATE,
+    Parquet date32), so that QGIS and Arrow read dates, not text or datetimes."""
+    out = gdf
+    for col in gdf.columns:
+        s = gdf[col]
+        if pd.api.types.is_datetime64_any_dtype(s) and s.dt.tz is None:
+            valid = s.dropna()
+            if (valid == valid.dt.normalize()).all():
+                import pyarrow as pa
+
+                dates = pd.Series(s.dt.date.where(s.notna(), None), index=s.index)
+                out = out.assign(**{col: dates.astype(pd.ArrowDtype(pa.date32()))})
+    return out
+
+
 def write_layer(gdf: gpd.GeoDataFrame, target: Path | str, fmt: str | None = None,
                 layer: str = "sites", *, csv_geometry: str = "lonlat", raw: bool = False) -> Path:
     """Write ``gdf`` as CSV, GeoJSON, GeoPackage or GeoParquet, atomically.
@@ -155,6 +171,8 @@ def write_layer(gdf: gpd.GeoDataFrame, target: Path | str, fmt: str | None = Non
     fmt = fmt or format_for(target)
     if fmt not in FORMATS:
         raise ArgumentError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+    if fmt in ("gpkg", "parquet"):
+        gdf = _dates_as_dates(gdf)
     with atomic_path(target) as tmp:
         if fmt == "csv":
             tmp.write_text(as_csv(gdf, csv_geometry, raw), encoding="utf-8")
@@ -162,7 +180,8 @@ def write_layer(gdf: gpd.GeoDataFrame, target: Path | str, fmt: str | None = Non
             gdf.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON", engine="pyogrio",
                                             RFC7946="YES", WRITE_NAME="NO")
         elif fmt == "gpkg":
-            gdf.to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio")
+            # Arrow carries date32 and nullable integers to GDAL as DATE and INTEGER fields.
+            gdf.to_file(tmp, driver="GPKG", layer=layer, engine="pyogrio", use_arrow=True)
         else:
             gdf.to_parquet(tmp, index=False)
     return Path(target)
