@@ -239,8 +239,9 @@ def _build(path: Path, foreign: Foreign, m: Mapping, *, skip_invalid: bool, keep
         cells[fld] = s
 
     # Values: the mapping's own tables, then the vocabularies, then minetrack's spellings.
-    def vocab_hint(fld: str, vocabulary: str | None) -> str:
-        known = f"not in vocabulary {vocabulary}; " if vocabulary else ""
+    def vocab_hint(fld: str, vocabulary) -> str:
+        names = (vocabulary,) if isinstance(vocabulary, str) else tuple(vocabulary or ())
+        known = f"not in vocabulary {', '.join(names)}; " if names else ""
         return f"{known}add it under [values.{fld}] in a mapping"
 
     type_vocab = translate.type_table(m.type_vocabulary) if m.type_vocabulary else None
@@ -249,7 +250,13 @@ def _build(path: Path, foreign: Foreign, m: Mapping, *, skip_invalid: bool, keep
     scope = np.flatnonzero((types == translate.OUT_OF_SCOPE).to_numpy())
     rows.add(scope, "type", [f"type {cells['type'].iloc[i]!r} is outside minetrack's scope" for i in scope])
     cells["type"] = types.where(types != translate.OUT_OF_SCOPE, "")
-    stage_vocab = translate.stage_table(m.stage_vocabulary) if m.stage_vocabulary else None
+    vocabularies = ((m.stage_vocabulary,) if isinstance(m.stage_vocabulary, str)
+                    else tuple(m.stage_vocabulary or ()))
+    stage_vocab = None
+    if vocabularies:
+        stage_vocab = {}
+        for name in reversed(vocabularies):  # the first vocabulary listed wins
+            stage_vocab.update(translate.stage_table(name))
     cells["stage"] = _vocabulary(cells["stage"], m.values.get("stage", {}), stage_vocab, normalise_stage,
                                  rows, "stage", vocab_hint("stage", m.stage_vocabulary))
     acc = {"exact": "exact", "approximate": "approximate", **m.values.get("location_accuracy", {})}
@@ -291,6 +298,9 @@ def _build(path: Path, foreign: Foreign, m: Mapping, *, skip_invalid: bool, keep
     table[ROW] = numbers
     typed, parse_problems = parse_table(table, COLUMNS, foreign.name, curated=False)
     source_ids = _source_ids(path, typed, sources_path)
+    no_geometry = {p.row for p in rows.items if p.field == "geometry"}
+    parse_problems = [p for p in parse_problems
+                      if not (p.row in no_geometry and p.field in ("latitude", "longitude"))]
     problems = [*foreign.problems, *rows.items, *parse_problems]
     problems += check_sites(typed, foreign.name, source_ids=source_ids, countries=load_countries(),
                             states=load_us_states())
@@ -456,8 +466,8 @@ def _rejects(problems: list[Problem], frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["row", "field", "reason", *renamed.values()])
     by_row = frame.set_index(ROW)[cols].rename(columns=renamed)
     by_row = by_row[~by_row.index.duplicated()]
-    head = pd.DataFrame({"row": [p.row for p in problems], "field": [p.field for p in problems],
-                         "reason": [p.message for p in problems]})
+    head = pd.DataFrame({"row": np.array([p.row for p in problems], dtype=np.int64),
+                         "field": [p.field for p in problems], "reason": [p.message for p in problems]})
     original = by_row.reindex(head["row"]).reset_index(drop=True).fillna("")
     return pd.concat([head, original], axis=1)
 

@@ -23,7 +23,8 @@ A mapping is a TOML file (the contract; every key is honoured or refused)::
 
     [options]
     null_values = ["<null>"]              # cell texts that mean "no value"
-    stage_vocabulary = "mrds-dev-stat"    # a vocabulary of data/stage_vocab.csv
+    stage_vocabulary = "mrds-dev-stat"    # a vocabulary of data/stage_vocab.csv (or a list,
+                                          # tried in order)
     type_vocabulary = "mrds-dev-stat"     # a vocabulary of data/site_type_vocab.csv
     crs = "EPSG:4326"                     # CRS of the latitude/longitude columns
     merge_rows = true                     # rows sharing an id and a point are one site
@@ -52,8 +53,9 @@ FIELDS: dict[str, str] = {c.name: c.kind for c in (*SITE_COLUMNS, *IMPORT_COLUMN
 
 SECTIONS = ("columns", "values", "defaults", "source", "options")
 SOURCE_KEYS = ("publisher", "title", "year", "url")
-OPTIONS: dict[str, type] = {"null_values": list, "stage_vocabulary": str, "type_vocabulary": str, "crs": str,
-                            "merge_rows": bool}
+OPTIONS: dict[str, type | tuple[type, ...]] = {
+    "null_values": list, "stage_vocabulary": (str, list), "type_vocabulary": str, "crs": str,
+    "merge_rows": bool}
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Mapping:
     defaults: dict[str, str] = field(default_factory=dict)
     source: dict[str, str] = field(default_factory=dict)
     null_values: tuple[str, ...] = ()
-    stage_vocabulary: str | None = None
+    stage_vocabulary: str | tuple[str, ...] | None = None
     type_vocabulary: str | None = None
     crs: str | None = None
     merge_rows: bool = False
@@ -163,7 +165,8 @@ def mapping_from_dict(doc: dict[str, Any], where: str, *, name: str) -> Mapping:
         if key not in OPTIONS:
             bad(f"options.{key}", f"unknown option; one of: {', '.join(OPTIONS)}")
         elif not isinstance(value, OPTIONS[key]):
-            bad(f"options.{key}", f"expected a {OPTIONS[key].__name__}")
+            kinds = OPTIONS[key] if isinstance(OPTIONS[key], tuple) else (OPTIONS[key],)
+            bad(f"options.{key}", f"expected a {' or a '.join(k.__name__ for k in kinds)}")
     nulls = options.get("null_values", [])
     if isinstance(nulls, list) and not all(isinstance(v, str) for v in nulls):
         bad("options.null_values", "give a list of texts")
@@ -181,9 +184,14 @@ def mapping_from_dict(doc: dict[str, Any], where: str, *, name: str) -> Mapping:
     return Mapping(
         name=name, columns=columns, values=values, defaults=defaults, source=source,
         null_values=tuple(nulls) if isinstance(nulls, list) else (),
-        stage_vocabulary=options.get("stage_vocabulary"), type_vocabulary=options.get("type_vocabulary"),
+        stage_vocabulary=_vocabularies(options.get("stage_vocabulary")),
+        type_vocabulary=options.get("type_vocabulary"),
         crs=crs, merge_rows=bool(options.get("merge_rows", False)), scalar=frozenset(scalar),
     )
+
+
+def _vocabularies(value) -> str | tuple[str, ...] | None:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _table(doc: dict[str, Any], key: str, bad) -> dict[str, Any]:
