@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+import shapely
 from browser import APP, browser, chromium_available, drawn, open_page
 from conftest import read, recipe_sites, write
 
@@ -224,4 +227,41 @@ def test_query_map_draws_its_result_offline(chromium, runner, tmp_path):
     assert hostile in popup.inner_text()
     assert page.evaluate("window.__pwned") is None
     assert log.errors == [] and log.blocked == []
+    page.close()
+
+
+def test_minetrack_map_of_any_file_offline_every_feature_and_escaped(chromium, tmp_path):
+    from click.testing import CliRunner
+
+    from geo.cli import main
+
+    hostile = XSS_CORPUS[0]
+    points = gpd.GeoDataFrame(
+        {"name": ["Morenci", hostile, "Escondida"], "stage": ["production", "permitting", "production"],
+         "capacity": [400.0, 10.0, 1000.0]},
+        geometry=[shapely.Point(-109.36, 33.08), shapely.MultiPoint([(-110.9, 32.2), (-110.8, 32.3)]),
+                  shapely.Point(-69.07, -24.27)], crs=4326).to_crs(3857)
+    lines = gpd.GeoDataFrame({"name": ["a line"]}, geometry=[shapely.LineString([(-111, 33), (-110, 34)])],
+                             crs=4326)
+    polys = gpd.GeoDataFrame({"name": ["a box"]}, geometry=[shapely.box(-112, 31, -111, 32)], crs=4326)
+    mixed = pd.concat([points.to_crs(4326), lines, polys], ignore_index=True)
+    src = tmp_path / "mixed.gpkg"
+    mixed.to_file(src, engine="pyogrio")
+    out = tmp_path / "m.html"
+    r = CliRunner().invoke(main, ["map", str(src), "--color-by", "stage", "--size-by", "capacity",
+                                  "--popup", "name,stage", "--output", str(out)])
+    assert r.exit_code == 0, r.output
+    page, log = open_page(chromium, out.as_uri())
+    counts = drawn(page)
+    assert counts["mixed: points (3)"] == 3 and counts["mixed: parts of multipoints (2)"] == 2
+    assert page.locator(".leaflet-overlay-pane path").count() > 100  # basemap, line, box
+    assert page.evaluate(f"(n) => {APP}.find(n)", hostile)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.locator("h3").inner_text() == hostile
+    assert popup.locator("img, svg, script").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    legend = page.locator(".mt-legend").inner_text()
+    assert "production (2)" in legend and "permitting (1)" in legend
+    assert log.errors == [] and log.failed == [] and log.blocked == []
     page.close()

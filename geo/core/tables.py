@@ -123,7 +123,9 @@ def parse_table(
                 )
             out[col.name] = text
         elif col.kind == "list":
-            out[col.name] = text.map(lambda v: ";".join(p.strip() for p in v.split(";") if p.strip()))
+            # Items trimmed, empty items dropped: " a ; ;b " -> "a;b".
+            out[col.name] = (text.str.replace(r"\s*;[\s;]*", ";", regex=True).str.strip(";")
+                             .str.strip())
         else:
             out[col.name] = text
     return out, problems

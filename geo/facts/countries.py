@@ -32,7 +32,10 @@ def _polygons(path: Path, required: tuple[str, ...]) -> gpd.GeoDataFrame:
         raise DataError([Problem(display_path(path), 0, "", "layer has no CRS")])
     # Shallow copy: callers may add columns without touching the cache, and the
     # geometry array (and so the cached spatial index) stays shared.
-    return gdf.copy(deep=False)
+    out = gdf.copy(deep=False)
+    # Lets geo.spatial.join.polygon_index build one index per file, not one per copy.
+    out.attrs["layer_key"] = (str(path), path.stat().st_mtime)
+    return out
 
 
 def load_countries(path: Path | str | None = None) -> gpd.GeoDataFrame:

@@ -36,20 +36,24 @@ Natural Earth 1:50m drops small islands and smooths coastlines by up to a few km
 
 BOUNDARY_TOLERANCE_M = 1.0
 
-_INDEX_CACHE: dict[int, tuple[object, PolygonIndex]] = {}
+_INDEX_CACHE: dict[object, tuple[object, PolygonIndex]] = {}
 
 
 def polygon_index(polygons: gpd.GeoDataFrame | gpd.GeoSeries) -> PolygonIndex:
     """The :class:`PolygonIndex` of a polygon layer, built once per layer object."""
     geoms = polygons.geometry.values if hasattr(polygons, "geometry") else polygons.values
-    key = id(geoms)
+    # A layer read from a file (load_countries) names it in attrs["layer_key"]: one index
+    # per file, however many copies are handed out. Otherwise one per geometry array.
+    layer_key = polygons.attrs.get("layer_key")
+    shapes = getattr(geoms, "_data", geoms)
+    key = (layer_key, len(geoms)) if layer_key is not None else id(shapes)
     hit = _INDEX_CACHE.get(key)
-    if hit is not None and hit[0] is geoms:
+    if hit is not None and (layer_key is not None or hit[0] is shapes):
         return hit[1]
     if len(_INDEX_CACHE) > 8:
         _INDEX_CACHE.clear()
     index = PolygonIndex(np.asarray(geoms))
-    _INDEX_CACHE[key] = (geoms, index)
+    _INDEX_CACHE[key] = (shapes, index)
     return index
 
 

@@ -222,6 +222,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", translate.fold(text)).strip("-")
 
 
+def _per_value(values: pd.Series, fn) -> pd.Series:
+    """``fn`` of each distinct value, spread back over the rows (files repeat values)."""
+    uniq = pd.unique(values)
+    return values.map(dict(zip(uniq, map(fn, uniq), strict=True)))
+
+
 def _build(path: Path, foreign: Foreign, m: Mapping, *, skip_invalid: bool, keep_offshore: bool,
            bbox, within, sources_path) -> Imported:
     frame = foreign.frame.reset_index(drop=True)
@@ -268,12 +274,13 @@ def _build(path: Path, foreign: Foreign, m: Mapping, *, skip_invalid: bool, keep
             mapped = _translate(cells[fld], table)
             cells[fld] = mapped.where(mapped.notna(), cells[fld])
     own_commodities = m.values.get("commodities", {})
-    cells["commodities"] = cells["commodities"].map(
+    cells["commodities"] = _per_value(cells["commodities"],
         lambda cell: ";".join(dict.fromkeys(
             x for x in (own_commodities.get(p.strip(), translate.commodity_name(p))
                         for p in re.split(r"[;,]", cell)) if x)))
-    cells["owners"] = cells["owners"].map(lambda c: translate.owners_cell([c]) if c else "")
-    cells["aliases"] = cells["aliases"].map(lambda c: ";".join(p.strip() for p in c.split(";") if p.strip()))
+    cells["owners"] = _per_value(cells["owners"], lambda c: translate.owners_cell([c]) if c else "")
+    cells["aliases"] = _per_value(cells["aliases"],
+                                  lambda c: ";".join(p.strip() for p in c.split(";") if p.strip()))
 
     lon, lat, parts, placed = _place(foreign, cells, m, rows)
     members = pd.Series([[int(r)] for r in numbers], dtype=object)
@@ -354,7 +361,7 @@ def _countries(cells, m: Mapping, lon, lat, placed, rows: _Rows, keep_offshore: 
     n = len(lon)
     stated_text = cells["country"]
     own = m.values.get("country", {})
-    stated = stated_text.map(lambda v: own.get(v) or translate.country_code(v) or "" if v else "")
+    stated = _per_value(stated_text, lambda v: own.get(v) or translate.country_code(v) or "" if v else "")
     unknown = np.flatnonzero(((stated == "") & (stated_text != "")).to_numpy())
     rows.add(unknown, "country", [f"unknown country {stated_text.iloc[i]!r} (a name, ISO alpha-3 or "
                                   "alpha-2 code; or map it under [values.country])" for i in unknown])
@@ -427,11 +434,11 @@ def _merge(cells, lon, lat, parts, placed, members, kinds):
 
 def _ids(cells, m: Mapping, rows: _Rows) -> pd.Series:
     if "id" in m.columns:
-        given = cells["id"].map(_slug)
+        given = _per_value(cells["id"], _slug)
         empty = np.flatnonzero((given == "").to_numpy())
         rows.add(empty, "id", "empty id (leave the id column out of the mapping to derive ids)")
         return given  # duplicates: check_sites names them with the first row
-    base = (cells["name"].map(_slug) + "-" + cells["country"].str.lower()).str.strip("-")
+    base = (_per_value(cells["name"], _slug) + "-" + cells["country"].str.lower()).str.strip("-")
     base = base.where(base != "", "site")
     dup = base.duplicated(keep=False)
     if dup.any():
