@@ -189,10 +189,15 @@ def test_vector_sites_without_crs_or_with_polygons(tmp_path):
     sites.head(3)[["id", "name", "geometry"]].to_file(no_crs)
     no_crs.with_suffix(".prj").unlink()
     [p] = problems_for(no_crs)
-    assert "no CRS" in p
+    assert "nocrs.shp" in p and "no CRS" in p
+    # A footprint polygon is a site at a point inside it (the polygon drawn around Bingham
+    # Canyon's pit here); an empty geometry is a problem naming the feature.
     poly = tmp_path / "poly.gpkg"
-    g = sites.head(2).copy()
-    g.geometry = [shapely.box(0, 0, 1, 1), g.geometry.iloc[1]]
+    g = sites.head(3).copy()
+    pit = shapely.Point(g.geometry.iloc[0].x, g.geometry.iloc[0].y).buffer(0.02)
+    g.geometry = [pit, g.geometry.iloc[1], shapely.Point()]
     g.to_file(poly, driver="GPKG")
     [p] = problems_for(poly)
-    assert "poly.gpkg:1 [geometry]" in p and "expected a point, got Polygon" in p
+    assert "poly.gpkg:3 [geometry]" in p and "empty geometry" in p
+    back = load_sites(poly, validate=False)
+    assert len(back) == 2 and pit.contains(back.geometry.iloc[0])

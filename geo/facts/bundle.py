@@ -155,7 +155,7 @@ def validate(paths: Sequence[Path | str] = (), *, preset: str | None = None,
     """Every problem in each path (a data folder, or a sites file in anything
     :func:`~geo.facts.importing.import_sites` reads, with its ``preset`` or ``mapping``),
     or in the bundled data when none is given (``minetrack validate``)."""
-    from geo.facts.importing import import_sites
+    from geo.facts.importing import file_problems
 
     if not paths:
         return check_dataset()
@@ -164,7 +164,7 @@ def validate(paths: Sequence[Path | str] = (), *, preset: str | None = None,
         if path.is_dir():
             problems += check_dataset(path)
         else:
-            problems += import_sites(path, preset=preset, mapping=mapping, skip_invalid=True).problems
+            problems += file_problems(path, preset=preset, mapping=mapping)[1]
     return problems
 
 

@@ -20,7 +20,6 @@ from geo.core.tables import read_table
 from geo.core.vocab import normalise_stage, normalise_type
 from geo.facts.checks import check_owners, check_ownership, check_sites, check_sources
 from geo.facts.countries import load_countries, load_us_states
-from geo.io.site_files import VECTOR_SUFFIXES, read_vector_sites
 
 WGS84 = "EPSG:4326"
 
@@ -78,7 +77,8 @@ class SiteTable:
 def read_sites(path: Path | str, *, sources_path: Path | str | None = None,
                source_ids: set[str] | None = None,
                stage_vocabulary: str | None = None) -> SiteTable:
-    """Parse and check a sites file (CSV or any vector format); every problem is
+    """Parse and check a sites file in minetrack's columns (a CSV; any other format is
+    read as :func:`geo.facts.importing.import_sites` reads it); every problem is
     collected, none raised.
 
     Source ids are checked against ``source_ids`` if given, else ``sources_path``,
@@ -88,10 +88,14 @@ def read_sites(path: Path | str, *, sources_path: Path | str | None = None,
     tracker's values, translated to minetrack's stages before the checks.
     """
     path = Path(path)
-    if path.suffix.lower() in VECTOR_SUFFIXES:
-        frame, problems = read_vector_sites(path)
-    else:
-        frame, problems = read_table(path, SITE_COLUMNS)
+    if path.suffix.lower() != ".csv":
+        # Any other format is a user's file: read as `minetrack import` reads it.
+        from geo.facts.importing import file_problems
+
+        imported, problems = file_problems(path, stage_vocabulary=stage_vocabulary)
+        frame = pd.DataFrame() if imported is None else pd.DataFrame(imported.sites.drop(columns="geometry"))
+        return SiteTable(frame, problems)
+    frame, problems = read_table(path, SITE_COLUMNS)
     if problems and frame.empty:
         return SiteTable(frame, problems)
     if stage_vocabulary and "stage" in frame.columns:
@@ -138,14 +142,17 @@ def load_sites(path: Path | str | None = None, *, validate: bool = True,
     ``stage_vocabulary``: see :func:`read_sites`.
     """
     path = Path(path) if path else data_dir() / "sites.csv"
+    if path.suffix.lower() != ".csv":
+        from geo.facts.importing import import_sites
+
+        return import_sites(path, skip_invalid=not validate, stage_vocabulary=stage_vocabulary).sites
     if validate:
         table = read_sites(path, stage_vocabulary=stage_vocabulary)
         if table.problems:
             raise DataError(table.problems)
         frame = table.frame
     else:
-        frame, problems = (read_vector_sites(path) if path.suffix.lower() in VECTOR_SUFFIXES
-                           else read_table(path, SITE_COLUMNS))
+        frame, problems = read_table(path, SITE_COLUMNS)
         if problems and frame.empty:
             raise DataError(problems)
     return to_geodataframe(frame)

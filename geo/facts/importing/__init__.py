@@ -45,7 +45,7 @@ WGS84 = "EPSG:4326"
 COLUMNS = (*SITE_COLUMNS, *IMPORT_COLUMNS)
 """The columns an import writes: the site schema plus owners, citation, rule and parts."""
 
-__all__ = ["COLUMNS", "READABLE", "Imported", "import_sites", "mapping_for", "preset_names",
+__all__ = ["COLUMNS", "READABLE", "Imported", "file_problems", "import_sites", "mapping_for", "preset_names",
            "print_mapping", "starter_mapping"]
 
 
@@ -65,6 +65,20 @@ class Imported:
     problems: list[Problem] = field(default_factory=list)
     mapping: Mapping | None = None
     read: int = 0
+
+
+def file_problems(path: Path | str, **options) -> tuple[Imported | None, list[Problem]]:
+    """:func:`import_sites` with ``skip_invalid``, never raising: what it kept (None when
+    the file as a whole cannot be read) and every problem, file-level ones included."""
+    from geo.core.errors import MinetrackError, display_path
+
+    try:
+        result = import_sites(path, skip_invalid=True, **options)
+    except DataError as exc:
+        return None, exc.problems
+    except MinetrackError as exc:  # unreadable, no CRS, ambiguous layers: the file as a whole
+        return None, [Problem(display_path(path), 0, "", str(exc).split(": ", 1)[-1])]
+    return result, result.problems
 
 
 def mapping_for(preset: str | None = None, mapping: str | Path | Mapping | None = None) -> Mapping | None:
