@@ -670,3 +670,29 @@ def test_recipe_draws_a_users_file(tmp_path, mixed):
     r = run("build", "--map", tmp_path / "maps" / "mine.toml", "--out", tmp_path / "out")
     assert r.exit_code == 0, r.output
     assert '"n":2' in (tmp_path / "out" / "mine.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "table", ["country_names", "commodity_names", "site_type_vocab", "ne_codes", "stage_vocab"]
+)
+def test_translation_tables_cite_known_sources(table):
+    from geo.core.paths import data_dir
+
+    known = set(pd.read_csv(data_dir() / "sources.csv")["id"])
+    t = pd.read_csv(data_dir() / f"{table}.csv", dtype=str, keep_default_na=False)
+    cited = {s for cell in t["sources"] for s in cell.split(";")}
+    assert cited and cited <= known, cited - known
+
+
+def test_every_preset_value_table_entry_is_a_minetrack_value():
+    from geo.core.vocab import SITE_TYPES, STAGES
+    from geo.facts.importing.translate import OUT_OF_SCOPE, stage_table, type_table
+
+    for name in preset_names():
+        m = load_preset(name)
+        if m.type_vocabulary:
+            assert set(type_table(m.type_vocabulary).values()) <= {*SITE_TYPES, "", OUT_OF_SCOPE}
+        for vocab in (
+            (m.stage_vocabulary,) if isinstance(m.stage_vocabulary, str) else m.stage_vocabulary or ()
+        ):
+            assert set(stage_table(vocab).values()) <= {*STAGES, ""}
