@@ -24,14 +24,24 @@ Examples:
               "(or set MINETRACK_MIRROR).")
 @click.option("--sha256", metavar="HEX", help="Expected SHA-256 of the file; a mismatch discards it.")
 @click.option("--force", is_flag=True, help="Download again even if a verified copy is cached.")
+@click.option("--unverified", is_flag=True,
+              help="Keep a download nothing could verify (no checksum, no format check).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Refuse a download larger than N bytes (default 8 GiB).")
+@click.option("--stall-timeout", type=click.FloatRange(min=0.1), default=None, metavar="S",
+              help="Give up after S seconds without a byte (default 60; resumable).")
+@click.option("--deadline", type=click.FloatRange(min=0.1), default=None, metavar="S",
+              help="Give up after S seconds in all (default 6 h; resumable).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--list", "list_", is_flag=True, help="List the sources and their URLs.")
-def command(source, state, region, cache, mirror, sha256, force, quiet, list_) -> None:
+def command(source, state, region, cache, mirror, sha256, force, unverified, max_bytes, stall_timeout,
+            deadline, quiet, list_) -> None:
     """Download a public dataset into the cache, verified, resumable; print its path.
 
     An interrupted download resumes where it stopped when run again. The file is
     checked against --sha256, else the checksum its publisher serves beside it,
-    else (zip archives) every member's CRC; a file that fails is discarded.
+    else its format (zip CRCs, the PBF block structure, a GeoPackage's integrity); a
+    file that fails, or that nothing could check (unless --unverified), is discarded.
     """
     if list_ or not source:
         from geo.io.downloads import SOURCES
@@ -41,7 +51,9 @@ def command(source, state, region, cache, mirror, sha256, force, quiet, list_) -
             click.echo(f"{s.name:<28} {s.description} [{s.publisher}]{'  ' + opts if opts else ''}\n"
                        f"{'':<28} {s.url}")
         return
-    from geo.io.fetch import fetch
+    from geo.io.fetch import DEADLINE_S, MAX_BYTES, STALL_S, fetch
 
     click.echo(str(fetch(source, state=state, region=region, cache=cache, mirror=mirror, sha256=sha256,
-                         force=force, progress=not quiet)))
+                         force=force, progress=not quiet, unverified=unverified,
+                         max_bytes=max_bytes or MAX_BYTES, stall_s=stall_timeout or STALL_S,
+                         deadline_s=deadline or DEADLINE_S)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo.core.columns import Column
@@ -98,13 +99,18 @@ def parse_table(
                 problems.append(Problem(name, lines[i], col.name, "required value is empty"))
         if col.kind in ("float", "int"):
             num = pd.to_numeric(text.where(~empty), errors="coerce")
-            bad = ~empty & num.isna()
+            if not pd.api.types.is_float_dtype(num):  # huge integers come back as objects
+                num = pd.to_numeric(num, errors="coerce", downcast=None).astype(float)
+            bad = ~empty & (num.isna() | ~np.isfinite(num.fillna(0.0)))
             if col.kind == "int":
-                bad |= ~empty & num.notna() & (num % 1 != 0)
+                # Whole numbers only, and within what a 64-bit float holds exactly.
+                bad |= ~empty & num.notna() & ((num % 1 != 0) | (num.abs() > 2**53))
             for i in text.index[bad]:
                 problems.append(
-                    Problem(name, lines[i], col.name, f"expected a number, got {text[i]!r}")
+                    Problem(name, lines[i], col.name,
+                            f"expected a {'whole ' if col.kind == 'int' else ''}number, got {text[i][:40]!r}")
                 )
+            num = num.where(~bad)
             out[col.name] = num.astype("Int64") if col.kind == "int" and not bad.any() else num
         elif col.kind == "bool":
             low = text.str.lower()

@@ -10,8 +10,16 @@ Verification, strongest available first:
 
 1. a SHA-256 the caller gives (``--sha256``), or one pinned in the source entry;
 2. the checksum file the publisher serves beside the file (Geofabrik's ``.md5``);
-3. for zip archives, the CRC-32 of every member (``zipfile.testzip``), which
-   catches truncation and corruption but not a deliberately altered file.
+3. a format-level check: for zip archives the CRC-32 of every member
+   (``zipfile.testzip``), for ``.osm.pbf`` the block structure (every blob header
+   and blob present, the file ending where the last blob ends), for GeoPackages
+   SQLite's integrity check; these catch truncation and corruption but not a
+   deliberately altered file.
+
+A download none of these can verify is refused unless ``unverified=True``
+(``--unverified``). Every transfer is bounded: ``max_bytes`` (default 8 GiB, and
+the server's stated length must fit), a stall timeout between bytes and an overall
+deadline.
 
 A manifest ``<file>.json`` records the URL, size, SHA-256 and how the file was
 verified; a cached file whose SHA-256 no longer matches its manifest is fetched
@@ -41,6 +49,13 @@ from geo.core.errors import ArgumentError, FetchError, UnknownNameError
 from geo.io.downloads import SOURCES, US_STATES, Source
 
 CHUNK = 1 << 20
+MAX_BYTES = 8 << 30
+"""Default cap on a download's size (the largest source, a PAD-US state, is under 1 GB)."""
+STALL_S = 60.0
+"""Seconds without a byte after which a transfer is abandoned (resumable)."""
+DEADLINE_S = 6 * 3600.0
+"""Seconds a whole transfer may take."""
+SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 def cache_dir() -> Path:
     """``$MINETRACK_CACHE``, else ``$XDG_CACHE_HOME/minetrack``, else ``~/.cache/minetrack``."""
     if os.environ.get("MINETRACK_CACHE"):
@@ -90,19 +105,22 @@ def _digest(path: Path, algo: str) -> str:
     return h.hexdigest()
 
 
-def _download(url: str, part: Path, progress: bool) -> None:
-    """Fetch ``url`` into ``part``, resuming from its current size where possible."""
+def _download(url: str, part: Path, progress: bool, *, max_bytes: int = MAX_BYTES, stall_s: float = STALL_S,
+              deadline_s: float = DEADLINE_S) -> None:
+    """Fetch ``url`` into ``part``, resuming from its current size where possible, within
+    ``max_bytes``, with at most ``stall_s`` between bytes and ``deadline_s`` in all."""
+    started = time.monotonic()
     have = part.stat().st_size if part.exists() else 0
     headers = {"User-Agent": "minetrack (https://github.com/minetrack)"}
     if have:
         headers["Range"] = f"bytes={have}-"
     req = urllib.request.Request(url, headers=headers)
     try:
-        resp = urllib.request.urlopen(req, timeout=60)
+        resp = urllib.request.urlopen(req, timeout=stall_s)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # range past the end: start again
             part.unlink()
-            return _download(url, part, progress)
+            return _download(url, part, progress, max_bytes=max_bytes, stall_s=stall_s, deadline_s=deadline_s)
         raise FetchError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, OSError) as exc:
         raise FetchError(f"{url}: cannot connect ({getattr(exc, 'reason', exc)})") from exc
@@ -115,7 +133,10 @@ def _download(url: str, part: Path, progress: bool) -> None:
         else:
             have, mode = 0, "wb"
         length = resp.headers.get("Content-Length")
-        total = have + int(length) if length else None
+        total = have + int(length) if length and length.isdigit() else None
+        if total is not None and total > max_bytes:
+            raise FetchError(f"{url}: the server says {total:,} bytes, over the cap of {max_bytes:,} "
+                             "(raise it with --max-bytes)")
         done = have
         with (
             open(part, mode) as out,
@@ -131,12 +152,22 @@ def _download(url: str, part: Path, progress: bool) -> None:
         ):
             try:
                 while True:
-                    block = resp.read(CHUNK)
+                    # read1: whatever has arrived, so the size cap and the deadline are
+                    # checked however slowly the server sends.
+                    block = resp.read1(CHUNK) if hasattr(resp, "read1") else resp.read(CHUNK)
                     if not block:
                         break
                     out.write(block)
                     done += len(block)
                     bar.update(len(block))
+                    if done > max_bytes:
+                        out.close()
+                        part.unlink()
+                        raise FetchError(f"{url}: more than {max_bytes:,} bytes; the download was "
+                                         "discarded (raise the cap with --max-bytes)")
+                    if time.monotonic() - started > deadline_s:
+                        raise FetchError(f"{url}: not done after {deadline_s:,.0f} s ({done:,} bytes); "
+                                         "run the same fetch again to resume")
             except (OSError, urllib.error.URLError, http.client.HTTPException) as exc:
                 raise FetchError(
                     f"{url}: interrupted after {done:,} bytes ({exc}); run the same fetch again to resume"
@@ -167,14 +198,23 @@ def fetch(
     sha256: str | None = None,
     force: bool = False,
     progress: bool = True,
+    unverified: bool = False,
+    max_bytes: int = MAX_BYTES,
+    stall_s: float = STALL_S,
+    deadline_s: float = DEADLINE_S,
 ) -> Path:
     """Download source ``name`` (see :data:`SOURCES`) into the cache; return its path.
 
     A verified cached copy is returned without touching the network unless
     ``force``. Raises :class:`FetchError` (nothing left in the cache but a
     resumable ``.part``) when the transfer fails, and deletes the download when it
-    fails verification.
+    fails verification, or that nothing could verify unless ``unverified``. The
+    transfer is bounded by ``max_bytes``, ``stall_s`` and ``deadline_s``.
     """
+    if sha256 is not None and not SHA256.fullmatch(sha256.strip()):
+        raise ArgumentError(f"--sha256 {sha256[:80]!r} is not a SHA-256 (64 hexadecimal digits)")
+    if max_bytes <= 0 or stall_s <= 0 or deadline_s <= 0:
+        raise ArgumentError("max_bytes, stall_s and deadline_s must be positive")
     if name not in SOURCES:
         raise UnknownNameError(f"unknown source {name!r}; one of: {', '.join(SOURCES)}")
     source = SOURCES[name]
@@ -194,7 +234,7 @@ def fetch(
     part = target.with_name(target.name + ".part")
     if force and part.exists():
         part.unlink()
-    _download(url, part, progress)
+    _download(url, part, progress, max_bytes=max_bytes, stall_s=stall_s, deadline_s=deadline_s)
 
     expected, algo, how = None, "sha256", "none"
     if sha256 or source.sha256:
@@ -212,17 +252,18 @@ def fetch(
             raise FetchError(
                 f"{url}: {algo} mismatch (expected {expected}, got {actual}); the download was discarded"
             )
-    if filename.endswith(".zip"):
-        try:
-            with zipfile.ZipFile(part) as zf:
-                bad = zf.testzip()
-        except zipfile.BadZipFile as exc:
+    problem, check = format_check(part, filename)
+    if problem:
+        part.unlink()
+        raise FetchError(f"{url}: {problem}; the download was discarded")
+    if not expected:
+        how = check or "none"
+    if how == "none":
+        if not unverified:
             part.unlink()
-            raise FetchError(f"{url}: not a valid zip archive ({exc}); the download was discarded") from exc
-        if bad:
-            part.unlink()
-            raise FetchError(f"{url}: corrupt member {bad!r} (CRC mismatch); the download was discarded")
-        how = how if expected else "zip CRC-32 of every member"
+            raise FetchError(f"{url}: nothing could verify this download (no checksum given or published, "
+                             "no format check for it); give --sha256, or --unverified to keep it anyway")
+        how = "none (--unverified)"
     os.replace(part, target)
     record = {
         "source": source.name,
@@ -238,3 +279,83 @@ def fetch(
     tmp.write_text(json.dumps(record, indent=2) + "\n")
     os.replace(tmp, manifest)
     return target
+
+
+def format_check(path: Path, filename: str) -> tuple[str | None, str | None]:
+    """A format-level integrity check of a download: (problem or None, what was checked
+    or None when no check applies to this format)."""
+    name = filename.lower()
+    if name.endswith(".zip"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                bad = zf.testzip()
+        except (zipfile.BadZipFile, OSError) as exc:
+            return f"not a valid zip archive ({exc})", None
+        return (f"corrupt member {bad!r} (CRC mismatch)" if bad else None), "zip CRC-32 of every member"
+    if name.endswith(".osm.pbf"):
+        return _pbf_problem(path), "PBF block structure"
+    if name.endswith(".gpkg"):
+        import sqlite3
+
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+                ok = db.execute("PRAGMA integrity_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            return f"not a readable GeoPackage ({exc})", None
+        return (None if ok == "ok" else f"GeoPackage integrity check failed ({ok})"), "SQLite integrity check"
+    return None, None
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        if i >= len(buf):
+            raise ValueError("truncated varint")
+        b = buf[i]
+        value |= (b & 0x7F) << shift
+        i += 1
+        if not b & 0x80:
+            return value, i
+        shift += 7
+
+
+def _pbf_problem(path: Path) -> str | None:
+    """Walk an OSM PBF file's blocks: each a 4-byte length, a BlobHeader (whose field 3
+    is the blob's size) and the blob; the file must end exactly after the last one."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        pos = blocks = 0
+        while pos < size:
+            head = f.read(4)
+            if len(head) < 4:
+                return f"truncated OSM PBF: block {blocks + 1} header cut at byte {pos:,}"
+            n = int.from_bytes(head, "big")
+            if n > 64 * 1024:
+                return f"not an OSM PBF file (block header of {n:,} bytes at byte {pos:,})"
+            header = f.read(n)
+            if len(header) < n:
+                return f"truncated OSM PBF: block {blocks + 1} header cut"
+            datasize, i = None, 0
+            try:
+                while i < len(header):
+                    key, i = _varint(header, i)
+                    field, wire = key >> 3, key & 7
+                    if wire == 0:
+                        value, i = _varint(header, i)
+                        if field == 3:
+                            datasize = value
+                    elif wire == 2:
+                        length, i = _varint(header, i)
+                        i += length
+                    else:
+                        return f"not an OSM PBF file (unexpected field in block {blocks + 1})"
+            except ValueError:
+                return f"not an OSM PBF file (bad block header {blocks + 1})"
+            if datasize is None:
+                return f"not an OSM PBF file (block {blocks + 1} has no size)"
+            pos += 4 + n + datasize
+            if pos > size:
+                return f"truncated OSM PBF: block {blocks + 1} needs {pos - size:,} more bytes"
+            f.seek(pos)
+            blocks += 1
+    return None if blocks else "empty OSM PBF file"

@@ -76,6 +76,8 @@ def read_foreign(path: Path | str, *, layer: str | None = None, encoding: str | 
     path = Path(path)
     name = display_path(path)
     if not path.exists():
+        if path.is_symlink():
+            raise FileError(f"{name}: a symbolic link that leads nowhere (a loop or a missing target)")
         raise FileError(f"{name}: file not found")
     if path.is_dir():
         raise FileError(f"{name}: is a folder, not a file")

@@ -51,12 +51,43 @@ def infrastructure_frame(geoms, klass, subclass, names, name: str, rows) -> gpd.
     )
 
 
+LINE_CLASSES = ("rail", "road", "power")
+"""Classes whose features are lines; the others (ports, airports, places, substations,
+plants) may be points or areas."""
+
+
 def _check_geometry(gdf: gpd.GeoDataFrame, name: str, rows: np.ndarray) -> None:
-    bad = shapely.is_missing(gdf.geometry.values) | shapely.is_empty(gdf.geometry.values)
-    if bad.any():
-        raise DataError(
-            [Problem(name, int(r), "geometry", "empty or missing geometry") for r in rows[bad]][:20]
-        )
+    """Every feature present, with finite coordinates that lie on the globe (after
+    reprojection to WGS 84): one problem per bad feature (the first 20)."""
+    geoms = gdf.geometry.values
+    problems = [Problem(name, int(r), "geometry", "empty or missing geometry")
+                for r in rows[shapely.is_missing(geoms) | shapely.is_empty(geoms)]]
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    xy, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    index = np.flatnonzero(present)[owner]
+    finite = np.isfinite(xy).all(axis=1)
+    for r in np.unique(rows[index[~finite]]):
+        problems.append(Problem(name, int(r), "geometry", "coordinates are not numbers (NaN or infinite)"))
+    if gdf.crs is not None and gdf.crs.is_geographic:
+        off = finite & ((np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90))
+        for k in np.unique(index[off]):
+            x, y = xy[off & (index == k)][0]
+            problems.append(Problem(name, int(rows[k]), "geometry",
+                                    f"({x:g}, {y:g}) is outside the range of longitude [-180, 180] "
+                                    "and latitude [-90, 90] (swapped, or a projected file without its CRS?)"))
+    if problems:
+        raise DataError(sorted(problems, key=lambda p: p.row)[:20])
+
+
+def _check_kind(gdf: gpd.GeoDataFrame, classes: np.ndarray, name: str, rows: np.ndarray) -> None:
+    """Rail, road and power features must be lines."""
+    kind = shapely.get_type_id(gdf.geometry.values)
+    wrong = np.isin(classes, LINE_CLASSES) & ~np.isin(kind, (1, 2, 5))
+    if wrong.any():
+        raise DataError([Problem(name, int(r), "geometry",
+                                 f"a {c} feature must be a line, not a {gdf.geometry.values[i].geom_type}")
+                         for i, r, c in zip(np.flatnonzero(wrong), rows[wrong], classes[wrong], strict=True)
+                         ][:20])
 
 
 def read_infrastructure(
@@ -114,6 +145,7 @@ def read_infrastructure(
                 )
             ]
         )
+    _check_kind(gdf, cls.to_numpy(), name, rows)
     return infrastructure_frame(
         gdf.geometry.values, cls.to_numpy(), sub.astype("string").to_numpy(), names.to_numpy(), name, rows
     )

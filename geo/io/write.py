@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,11 +40,52 @@ def format_for(path: Path | str) -> str:
     return fmt
 
 
+_STARTED = time.time()
+"""When this process started using minetrack: temp files older than this are no one's."""
+
+
+def _stale_pattern(name: str) -> re.Pattern:
+    """Names of minetrack's own temp files and folders for a target called ``name``: the
+    ``mkstemp`` names of :func:`_temp_beside` (and their SQLite journals), and the
+    build and swap folders of :func:`write_tree`."""
+    stem, suffix = re.escape(name), re.escape(Path(name).suffix)
+    return re.compile(rf"^\.{stem}\.(?:[a-z0-9_]{{8}}{suffix}(?:-journal|-wal|-shm)?"
+                      rf"|build-[a-z0-9_]{{8}}|old-[a-z0-9_]{{8}})$")
+
+
+def sweep_stale(target: Path | str) -> list[Path]:
+    """Remove temp files and folders an interrupted minetrack run (``kill -9``, power
+    loss) left beside ``target``: only names of minetrack's own pattern, only those
+    older than this process. Returns what was removed."""
+    target = Path(target)
+    pattern = _stale_pattern(target.name)
+    removed: list[Path] = []
+    try:
+        entries = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not pattern.match(entry.name):
+            continue
+        try:
+            if entry.lstat().st_mtime >= _STARTED:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+        except OSError:
+            continue  # another process's, or not ours to remove: leave it
+    return removed
+
+
 def _temp_beside(target: Path) -> Path:
     """A fresh temporary name in the target's folder (created, then removed: drivers
     such as GPKG want to create the file themselves)."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale(target)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
     except OSError as exc:
         raise FileError.wrap(exc, target, "cannot write here") from exc
@@ -84,26 +128,56 @@ def write_text(text: str, target: Path | str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_texts(files: dict[Path, str]) -> None:
-    """Write several UTF-8 files so that either all are replaced or none: every file is
-    written to a temporary name first, and only once all are written are they renamed."""
-    temps: dict[Path, Path] = {}
+def _link_or_copy(src: str, dst: str) -> None:
     try:
-        for target, text in files.items():
-            temps[Path(target)] = tmp = _temp_beside(Path(target))
-            try:
-                tmp.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise FileError.wrap(exc, target, "cannot write") from exc
-        for target, tmp in temps.items():
-            try:
-                os.replace(tmp, target)
-            except OSError as exc:
-                raise FileError.wrap(exc, target, "cannot write") from exc
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def write_tree(out_dir: Path | str, files: dict[str, str]) -> list[Path]:
+    """Write a folder of UTF-8 files all or nothing: the folder's current content and the
+    new files are assembled in a temporary folder beside it, which then takes its place.
+
+    ``files`` maps paths relative to ``out_dir`` to their text. Files already in the
+    folder that ``files`` does not name are kept. A failure at any point (a full disk)
+    leaves the folder exactly as it was and no temporary folder behind.
+    """
+    out_dir = Path(out_dir)
+    parent = out_dir.parent
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileError(f"{out_dir}: exists and is not a folder")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale(out_dir)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=parent))
+    except OSError as exc:
+        raise FileError.wrap(exc, out_dir, "cannot write here") from exc
+    old: Path | None = None
+    try:
+        if out_dir.is_dir():
+            # Hard links: the old files cost nothing to keep; new ones replace links, never
+            # write through them.
+            shutil.copytree(out_dir, tmp, dirs_exist_ok=True, copy_function=_link_or_copy)
+        for rel, text in files.items():
+            dest = tmp / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.unlink(missing_ok=True)
+            dest.write_text(text, encoding="utf-8")
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            os.replace(out_dir, old / "previous")
+        os.replace(tmp, out_dir)
+    except OSError as exc:
+        if old is not None and not out_dir.exists():
+            with contextlib.suppress(OSError):
+                os.replace(old / "previous", out_dir)
+        raise FileError.wrap(exc, out_dir, "cannot write") from exc
     finally:
-        for tmp in temps.values():
-            if tmp.exists():
-                _discard(tmp)
+        for leftover in (tmp, old):
+            if leftover is not None and leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+    return [out_dir / rel for rel in files]
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

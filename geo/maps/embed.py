@@ -35,6 +35,20 @@ def _size(value: str) -> str:
     raise ArgumentError(f"invalid size {value!r}: use a number of pixels or a CSS length like 100%")
 
 
+def _check_src(src: str) -> None:
+    """Only http(s) URLs and relative paths go into a snippet: ``javascript:``, ``data:``
+    and other schemes would run or smuggle content in the reader's page."""
+    scheme = re.match(r"^\s*([A-Za-z][A-Za-z0-9+.\-]*):", src)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        raise ArgumentError(f"--src {src[:60]!r}: only http(s) URLs and relative paths are allowed")
+    if any(ord(c) < 32 for c in src):
+        raise ArgumentError("--src holds control characters")
+
+
+MAP_MARK = "window.minetrack"
+"""Text every map page minetrack writes holds (its runtime); ``png`` checks for it first."""
+
+
 def iframe_snippet(
     path: Path | str,
     *,
@@ -64,6 +78,8 @@ def iframe_snippet(
     if srcdoc:
         doc = html.escape(Path(path).read_text(encoding="utf-8"), quote=True)
         return f'<iframe {attrs} srcdoc="{doc}"></iframe>'
+    if src is not None:
+        _check_src(src)
     target = html.escape(src or str(path), quote=True)
     return f'<iframe {attrs} src="{target}"></iframe>'
 
@@ -89,8 +105,14 @@ def snapshot(
         raise MinetrackError("minetrack png needs Playwright: pip install playwright") from exc
 
     map_path = Path(map_path).resolve()
-    if not map_path.exists():
-        raise FileError(f"{map_path}: no such map")
+    if not map_path.is_file():
+        raise FileError(f"{display_path(map_path)}: no such map")
+    try:
+        text = map_path.read_bytes()
+    except OSError as exc:
+        raise FileError.wrap(exc, map_path, "cannot read") from exc
+    if b"<html" not in text[:4096].lower() or MAP_MARK.encode() not in text:
+        raise FileError(f"{display_path(map_path)}: not a map minetrack built (no map runtime in it)")
     if width < 100 or height < 100 or not 0.5 <= scale <= 4:
         raise ArgumentError("width and height must be at least 100 px and scale within 0.5-4")
     url = map_path.as_uri() + (f"#{hash}" if hash else "")
@@ -103,7 +125,14 @@ def snapshot(
                 page.route("**/*", lambda r: r.continue_()
                            if r.request.url.startswith(("file:", "data:", "about:", "blob:")) else r.abort())
                 page.goto(url)
-                page.wait_for_function("() => window.minetrack && document.querySelector('.mt-legend')")
+                try:
+                    page.wait_for_function("() => window.minetrack && document.querySelector('.mt-legend')",
+                                           timeout=15_000)
+                except Exception as exc:
+                    if "Timeout" in type(exc).__name__ or "Timeout" in str(exc):
+                        raise MinetrackError(f"{display_path(map_path)}: not a minetrack map (no map "
+                                             "runtime started within 15 s)") from exc
+                    raise
                 page.add_style_tag(content=PRINT_HIDE)
                 page.wait_for_timeout(150)  # one frame for the canvas redraw after layout
                 summary = page.locator("#mt-summary")

@@ -14,7 +14,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.facts.bundle import Facts
-from geo.io.write import write_texts
+from geo.io.write import write_tree
 from geo.maps.page import deterministic_ids, map_html, page
 from geo.specs.kinds import kind_of
 from geo.specs.kinds._encode import point_layer
@@ -99,16 +99,16 @@ def build_maps(out_dir: Path | str = "site", names: list[str] | None = None,
                facts: Facts | None = None) -> list[Path]:
     """Render recipes (all bundled ones by default) into ``out_dir``; returns the files.
 
-    Every page is rendered before any is written, and each is written atomically, so a
-    failing recipe leaves the folder as it was.
+    Every page is rendered before any is written, and the folder is replaced all at once
+    (:func:`geo.io.write.write_tree`), so a failing recipe or a full disk leaves it as it
+    was.
     """
     out_dir = Path(out_dir)
     facts = facts or Facts.from_dir()
     pages = {}
     for name in names or recipe_names():
         recipe = load_recipe(name)
-        pages[out_dir / recipe.file] = map_html(render_recipe(recipe, facts))
-    write_texts(pages)
-    return list(pages)
+        pages[recipe.file] = map_html(render_recipe(recipe, facts))
+    return write_tree(out_dir, pages)
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from geo.core.columns import IMPORT_COLUMNS, SITE_COLUMNS
-from geo.core.errors import DataError, Problem
+from geo.core.errors import DataError, FileError, Problem
 from geo.core.tables import ROW, parse_table, read_table
 from geo.core.vocab import LOCATION_ACCURACY, normalise_stage, normalise_type
 from geo.facts.checks import check_sites
@@ -246,6 +246,15 @@ def _build(path: Path, foreign: Foreign, m: Mapping, *, skip_invalid: bool, keep
            bbox, within, sources_path) -> Imported:
     frame = foreign.frame.reset_index(drop=True)
     n = len(frame)
+    if n == 0:
+        if foreign.problems and not skip_invalid:
+            raise DataError(foreign.problems)
+        if not foreign.problems:
+            raise FileError(f"{foreign.name}: has no rows (only a header, or an empty layer)")
+        empty = gpd.GeoDataFrame({c.name: pd.Series(dtype=object) for c in COLUMNS},
+                                 geometry=gpd.GeoSeries([], crs=WGS84), crs=WGS84)
+        return Imported(foreign.name, empty, _rejects(foreign.problems, frame), foreign.problems, m,
+                        len(foreign.problems))
     numbers = frame[ROW].to_numpy()
     rows = _Rows(foreign.name, numbers)
     kinds = {c.name: c.kind for c in COLUMNS}

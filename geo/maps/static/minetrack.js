@@ -92,7 +92,7 @@
       this.colorIdx = spec.color_codes ? decode(spec.color_codes, Uint8Array) : null;
       this.colors = spec.colors || ["#6a3d9a"];
       this.visible = new Uint8Array(n).fill(1);
-      this.index = {};
+      this.index = Object.create(null);
       var ids = (spec.fields && spec.fields.id) || [];
       for (var k = 0; k < ids.length; k++) this.index[ids[k]] = k;
     },
@@ -570,10 +570,18 @@
   };
 
   MT.App.prototype._readHash = function () {
-    var h = (location.hash || "").replace(/^#/, ""), parts = {};
+    // A hash the page did not write (hand-edited, truncated) is ignored part by part:
+    // a value that does not decode is dropped, and keys are looked up as own properties
+    // only ("constructor" is not a site).
+    var h = (location.hash || "").replace(/^#/, ""), parts = Object.create(null);
     h.split("&").forEach(function (kv) {
       var i = kv.indexOf("=");
-      if (i > 0) parts[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
+      if (i <= 0) return;
+      try {
+        parts[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
+      } catch (e) {
+        /* malformed percent-encoding: leave this part out */
+      }
     });
     this._readingHash = true;
     if (parts.map) {
@@ -583,8 +591,9 @@
     this._readingHash = false;
     if (parts.site) {
       for (var l = 0; l < this.layers.length; l++) {
-        var layer = this.layers[l], i = layer.index[parts.site];
-        if (i !== undefined) {
+        var layer = this.layers[l];
+        var i = layer.index[parts.site]; // index has no prototype: "constructor" is not in it
+        if (typeof i === "number") {
           if (!layer.active) layer.addTo(this.map);
           layer.openPopup(i);
           break;
