@@ -265,3 +265,13 @@ def test_minetrack_map_of_any_file_offline_every_feature_and_escaped(chromium, t
     assert "production (2)" in legend and "permitting (1)" in legend
     assert log.errors == [] and log.failed == [] and log.blocked == []
     page.close()
+
+
+@pytest.mark.parametrize("fragment", ["site=%E0%A4%A", "site=constructor", "site=__proto__", "map=a/b/c&site",
+                                      "map=99/999/999", "%%%&&==&site=toString"])
+def test_hash_the_page_did_not_write_is_ignored_without_errors(chromium, built, fragment):
+    page, log = open_page(chromium, (built / "us-copper.html").as_uri() + "#" + fragment)
+    page.wait_for_timeout(200)
+    assert log.errors == []
+    assert page.locator(".leaflet-popup").count() == 0
+    page.close()

@@ -696,3 +696,15 @@ def test_every_preset_value_table_entry_is_a_minetrack_value():
             (m.stage_vocabulary,) if isinstance(m.stage_vocabulary, str) else m.stage_vocabulary or ()
         ):
             assert set(stage_table(vocab).values()) <= {*STAGES, ""}
+
+
+def test_join_and_query_csv_outputs_neutralise_formulas(tmp_path):
+    src = tmp_path / "h.csv"
+    src.write_text('name,lat,lon,country\n"=HYPERLINK(""http://x"",""y"")",33.08,-109.36,USA\n'
+                   '"+cmd|calc",-24.27,-69.07,CHL\n')
+    for args in (["join", src, "--output", tmp_path / "j.csv"],
+                 ["query", "--sites", src, "--output", tmp_path / "q.csv"]):
+        assert run(*args).exit_code == 0
+    for out in ("j.csv", "q.csv"):
+        names = pd.read_csv(tmp_path / out, keep_default_na=False)["name"].tolist()
+        assert names == ["'=HYPERLINK(\"http://x\",\"y\")", "'+cmd|calc"]

@@ -7,6 +7,7 @@ column, so that ``minetrack validate`` can print every problem at once.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,6 +49,15 @@ def read_table(path: Path | str, columns: Sequence[Column], *, curated: bool = T
     path = Path(path)
     name = str(path)
     try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+        if b"\x00" in head:
+            return pd.DataFrame(), [Problem(name, 0, "", "holds NUL bytes; not a text table")]
+        first = head.split(b"\n", 1)[0].decode("utf-8", "replace")
+        header = [c.strip() for c in next(csv.reader([first]), [])]
+        twice = sorted({c for c in header if c and header.count(c) > 1})
+        if twice:
+            return pd.DataFrame(), [Problem(name, 1, c, "column appears twice in the header") for c in twice]
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except FileNotFoundError:
         return pd.DataFrame(), [Problem(name, 0, "", "file not found")]
