@@ -55,7 +55,7 @@ _EXPORTS: dict[str, str] = {
     "join_countries": "geo.spatial.join", "PolygonIndex": "geo.spatial.polygon_index",
     "FeatureIndex": "geo.spatial.nearest", "on_federal_land": "geo.spatial.federal",
     "distance_to_land": "geo.spatial.federal", "federal_area_within": "geo.spatial.federal",
-    "nearest_infrastructure": "geo.spatial.infrastructure",
+    "nearest_infrastructure": "geo.spatial.infrastructure", "terrain": "geo.spatial.terrain",
     "plants_as_infrastructure": "geo.spatial.infrastructure",
     # specs, queries, maps
     "load_layer_spec": "geo.specs.layer", "load_layer": "geo.specs.layer", "load_recipe": "geo.specs.recipe",
@@ -71,7 +71,7 @@ VERBS: dict[str, str] = {
     "build": "build_maps", "sites": "list_sites", "validate": "validate", "join": "join_countries",
     "embed": "iframe_snippet", "png": "snapshot", "spheres": "spheres", "supply": "supply",
     "fetch": "fetch", "query": "query_sites", "stages": "stages", "layers": "catalogue",
-    "import": "import_sites", "map": "data_map",
+    "import": "import_sites", "map": "data_map", "terrain": "terrain",
 }
 """Each ``minetrack`` command and the function of this package it calls."""
 

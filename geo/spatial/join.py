@@ -82,7 +82,7 @@ _A, _E2 = 6_378_137.0, 0.006_694_379_990_14  # WGS84 semi-major axis (m), eccent
 _GEOD = Geod(ellps="WGS84")
 
 
-def _metres_per_degree(lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def metres_per_degree(lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Metres per degree of longitude and of latitude at ``lat`` on the WGS84 ellipsoid."""
     phi = np.radians(lat)
     w = 1.0 - _E2 * np.sin(phi) ** 2
@@ -103,7 +103,7 @@ def local_distances(lon: np.ndarray, lat: np.ndarray, geoms: np.ndarray) -> np.n
     if not len(geoms):
         return np.empty(0)
     _, owner = shapely.get_coordinates(geoms, return_index=True)
-    per_lon, per_lat = _metres_per_degree(np.asarray(lat, dtype=float))
+    per_lon, per_lat = metres_per_degree(np.asarray(lat, dtype=float))
     x0, y0 = np.asarray(lon, dtype=float)[owner], np.asarray(lat, dtype=float)[owner]
     kx, ky = per_lon[owner], per_lat[owner]
 
