@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "FeatureIndex": "geo.spatial.nearest", "on_federal_land": "geo.spatial.federal",
     "distance_to_land": "geo.spatial.federal", "federal_area_within": "geo.spatial.federal",
     "nearest_infrastructure": "geo.spatial.infrastructure", "terrain": "geo.spatial.terrain",
+    "proximity": "geo.spatial.proximity", "zonal_stats": "geo.spatial.zonal",
     "plants_as_infrastructure": "geo.spatial.infrastructure",
     # specs, queries, maps
     "load_layer_spec": "geo.specs.layer", "load_layer": "geo.specs.layer", "load_recipe": "geo.specs.recipe",
@@ -71,7 +72,8 @@ VERBS: dict[str, str] = {
     "build": "build_maps", "sites": "list_sites", "validate": "validate", "join": "join_countries",
     "embed": "iframe_snippet", "png": "snapshot", "spheres": "spheres", "supply": "supply",
     "fetch": "fetch", "query": "query_sites", "stages": "stages", "layers": "catalogue",
-    "import": "import_sites", "map": "data_map", "terrain": "terrain",
+    "import": "import_sites", "map": "data_map", "terrain": "terrain", "proximity": "proximity",
+    "zonal": "zonal_stats",
 }
 """Each ``minetrack`` command and the function of this package it calls."""
 
