@@ -72,5 +72,11 @@ def recipe_sites(name: str, visible_only: bool = False):
         if s["kind"] != "sites" or (visible_only and not layer.get("show", True)):
             continue
         rows = load_sites(data_dir() / s["source"])
-        parts.append(filter_sites(filter_sites(rows, **s.get("filter", {})), **layer.get("filter", {})))
+        flt = dict(layer.get("filter", {}))
+        box = flt.pop("bbox", None)
+        rows = filter_sites(filter_sites(rows, **s.get("filter", {})), **flt)
+        if box is not None:  # the oracle's own box test, on the table's coordinates
+            w, so, e, n = box
+            rows = rows[rows["longitude"].between(w, e) & rows["latitude"].between(so, n)]
+        parts.append(rows)
     return pd.concat(parts) if parts else load_sites().iloc[0:0]

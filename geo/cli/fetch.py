@@ -14,6 +14,8 @@ Examples:
   minetrack fetch osm --region north-america/us/arizona
   minetrack fetch ne-railroads-north-america --cache ./cache
   minetrack fetch padus --state NV --mirror http://127.0.0.1:8000   # any server with the same file names
+  minetrack fetch dem --bbox -113.5,32,-109,34.5                     # Copernicus GLO-90 tiles
+  minetrack fetch dem --bbox -113.5,32,-109,34.5 --source copernicus-glo30
 """)
 @click.argument("source", required=False)
 @click.option("--state", metavar="XX", help="US state code, for per-state sources (padus).")
@@ -34,8 +36,11 @@ Examples:
               help="Give up after S seconds in all (default 6 h; resumable).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--list", "list_", is_flag=True, help="List the sources and their URLs.")
+@click.option("--bbox", metavar="W,S,E,N", help="For `fetch dem`: the box whose tiles to download.")
+@click.option("--source", "dem_source", type=click.Choice(["copernicus-glo90", "copernicus-glo30", "srtm"]),
+              default="copernicus-glo90", show_default=True, help="For `fetch dem`: the DEM.")
 def command(source, state, region, cache, mirror, sha256, force, unverified, max_bytes, stall_timeout,
-            deadline, quiet, list_) -> None:
+            deadline, quiet, list_, bbox, dem_source) -> None:
     """Download a public dataset into the cache, verified, resumable; print its path.
 
     An interrupted download resumes where it stopped when run again. The file is
@@ -52,6 +57,21 @@ def command(source, state, region, cache, mirror, sha256, force, unverified, max
                        f"{'':<28} {s.url}")
         return
     from geo.io.fetch import DEADLINE_S, MAX_BYTES, STALL_S, fetch
+
+    limits = {"max_bytes": max_bytes or MAX_BYTES, "stall_s": stall_timeout or STALL_S,
+              "deadline_s": deadline or DEADLINE_S, "unverified": unverified}
+    if source == "dem":
+        from geo.cli._sites_input import _parse_bbox
+        from geo.core.errors import ArgumentError
+        from geo.io.dem import fetch_dem
+
+        if not bbox:
+            raise ArgumentError("fetch dem needs --bbox W,S,E,N")
+        box = _parse_bbox(None, None, bbox)
+        tiles = fetch_dem(box, source=dem_source, cache=cache, mirror=mirror, progress=not quiet, **limits)
+        for path in tiles:
+            click.echo(str(path))
+        return
 
     click.echo(str(fetch(source, state=state, region=region, cache=cache, mirror=mirror, sha256=sha256,
                          force=force, progress=not quiet, unverified=unverified,

@@ -16,6 +16,7 @@ Examples:
       --title "African mines" --output mines.html
   minetrack map ne_10m_railroads_north_america.json --output rail.html
   minetrack map my_sites.csv --output my.html          # a table with lat/lon columns
+  minetrack map mines.gpkg --raster srtm.tif --output terrain.html
 
 \b
 The page carries its data and Leaflet, draws points on a canvas (fast at 100k+),
@@ -27,8 +28,10 @@ and has a legend, popups, search (by the name column) and a filter on --color-by
 @click.option("--size-by", metavar="F", help="Numeric column that scales the point circles (area).")
 @click.option("--popup", metavar="F,...", help="Columns shown in popups (default: the first eight).")
 @click.option("--title", metavar="T", help="Map title (default: the file name).")
+@click.option("--raster", "rasters", multiple=True, type=FILE,
+              help="A GeoTIFF drawn under the features (colour relief over hillshade; repeatable).")
 @click.option("--output", type=FILE, required=True, help="The HTML file to write.")
-def command(path: Path, source_layer, color_by, size_by, popup, title, output) -> None:
+def command(path: Path, source_layer, color_by, size_by, popup, title, rasters, output) -> None:
     """Turn any points, lines or polygons file (anything `minetrack import` reads, in
     any CRS) into one offline HTML map with legend, popups, search and filters."""
     from geo.io.write import write_text
@@ -40,6 +43,6 @@ def command(path: Path, source_layer, color_by, size_by, popup, title, output) -
         click.echo(f"warning: left out: {problem}", err=True)
     fields = [f.strip() for f in popup.split(",") if f.strip()] if popup else None
     m = data_map(gdf, title=title or path.stem, color_by=color_by, size_by=size_by, popup=fields,
-                 description=f"Data: {path.name}")
+                 description=f"Data: {path.name}", rasters=[str(r) for r in rasters])
     write_text(map_html(m), output)
     click.echo(f"wrote map of {len(gdf)} features to {output}", err=True)

@@ -41,6 +41,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm import tqdm
@@ -223,6 +224,20 @@ def fetch(
     mirror = mirror or os.environ.get("MINETRACK_MIRROR")
     url = f"{mirror.rstrip('/')}/{filename}" if mirror else source.url.format(**values)
     target = Path(cache or cache_dir()) / source.name / filename
+    return fetch_file(url, target, source=source.name, publisher=source.publisher,
+                      sha256=sha256 or source.sha256, sidecars=[source.sidecar] if source.sidecar else
+                      (["sha256", "md5"] if mirror else []), force=force, progress=progress,
+                      unverified=unverified, max_bytes=max_bytes, stall_s=stall_s, deadline_s=deadline_s)
+
+
+def fetch_file(url: str, target: Path, *, source: str, publisher: str, sha256: str | None = None,
+               sidecars: Sequence[str] = (), force: bool = False, progress: bool = True,
+               unverified: bool = False, max_bytes: int = MAX_BYTES, stall_s: float = STALL_S,
+               deadline_s: float = DEADLINE_S) -> Path:
+    """Download ``url`` to ``target`` (resumable ``.part``, verified, manifest beside it):
+    the one transfer every fetcher uses. ``sidecars``: checksum files to look for beside
+    the URL (``md5``, ``sha256``); see :func:`fetch` for the rest."""
+    filename = target.name
     manifest = target.with_name(target.name + ".json")
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and manifest.exists() and not force:
@@ -237,10 +252,10 @@ def fetch(
     _download(url, part, progress, max_bytes=max_bytes, stall_s=stall_s, deadline_s=deadline_s)
 
     expected, algo, how = None, "sha256", "none"
-    if sha256 or source.sha256:
-        expected, how = (sha256 or source.sha256).lower(), "sha256 given"
-    elif source.sidecar or mirror:
-        for candidate in [source.sidecar] if source.sidecar else ["sha256", "md5"]:
+    if sha256:
+        expected, how = sha256.lower(), "sha256 given"
+    elif sidecars:
+        for candidate in sidecars:
             found = _expected_from_sidecar(url, candidate)
             if found:
                 expected, algo, how = found, candidate, f"{candidate} published beside the file"
@@ -266,14 +281,14 @@ def fetch(
         how = "none (--unverified)"
     os.replace(part, target)
     record = {
-        "source": source.name,
+        "source": source,
         "url": url,
         "file": filename,
         "bytes": target.stat().st_size,
         "sha256": _digest(target, "sha256"),
         "verified_by": how,
         "fetched": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "publisher": source.publisher,
+        "publisher": publisher,
     }
     tmp = manifest.with_name(manifest.name + ".tmp")
     tmp.write_text(json.dumps(record, indent=2) + "\n")
@@ -294,6 +309,17 @@ def format_check(path: Path, filename: str) -> tuple[str | None, str | None]:
         return (f"corrupt member {bad!r} (CRC mismatch)" if bad else None), "zip CRC-32 of every member"
     if name.endswith(".osm.pbf"):
         return _pbf_problem(path), "PBF block structure"
+    if name.endswith((".tif", ".tiff")):
+        import rasterio
+        from rasterio.errors import RasterioError
+
+        try:
+            with rasterio.open(path) as src:
+                for _, window in src.block_windows(1):  # every block decodes: no truncation
+                    src.read(1, window=window)
+        except (RasterioError, OSError) as exc:
+            return f"not a readable GeoTIFF ({str(exc).splitlines()[0]})", None
+        return None, "GeoTIFF opened and every block decoded"
     if name.endswith(".gpkg"):
         import sqlite3
 

@@ -9,6 +9,7 @@ so it can be e-mailed and opened without a network.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -74,6 +75,7 @@ def data_map(
     size_by: str | None = None,
     popup: Sequence[str] | None = None,
     description: str = "",
+    rasters: Sequence[str] = (),
 ) -> folium.Map:
     """A self-contained map of any layer (any CRS; drawn in WGS 84).
 
@@ -88,6 +90,8 @@ def data_map(
         Numeric column scaling point circles (area proportional to the value).
     popup:
         Columns shown in popups (default: the first eight).
+    rasters:
+        GeoTIFFs drawn under the features (colour relief over a hillshade, within 2 MB each).
     """
     if gdf.crs is None:
         raise ArgumentError("the layer has no CRS; cannot place it on a map")
@@ -106,6 +110,14 @@ def data_map(
         shown["_class"], palette = _categories(gdf[color_by])
     kind = shapely.get_type_id(shown.geometry.values)
     layers, filters = [], []
+    from geo.specs.kinds._encode import raster_layer
+
+    raster_bounds = []
+    for path in rasters:
+        spec = raster_layer(path, title=f"{Path(str(path)).stem} (raster)")
+        layers.append(spec)
+        (south, west), (north, east) = spec["bounds"]
+        raster_bounds.append((west, south, east, north))
     with deterministic_ids():
         pts = shown[np.isin(kind, (0, 4))]
         if len(pts):
@@ -145,7 +157,7 @@ def data_map(
                                         simplify_deg=0.0005))
         from geo.facts.countries import load_countries
 
-        bounds = [tuple(shown.total_bounds)] if len(shown) else []
+        bounds = ([tuple(shown.total_bounds)] if len(shown) else []) + raster_bounds
         return page(title=title, description=description,
                     summary=f"{title}: {len(shown)} features.",
                     config={"layers": layers, "filters": filters, "search": bool(label)},

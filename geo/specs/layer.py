@@ -49,6 +49,10 @@ class LayerSpec:
     infrastructure_class: str | None = None
     preset: str | None = None
     mapping: str | None = None
+    raster: dict[str, Any] = field(default_factory=dict)
+    """Raster layers: ``style``, ``opacity``, ``max_bytes``, ``attribution``."""
+    dem: dict[str, Any] = field(default_factory=dict)
+    """Raster layers drawn from fetched DEM tiles: ``source`` and ``bbox``."""
 
     @property
     def source_path(self) -> Path:
@@ -144,6 +148,8 @@ def load_layer_spec(name: str, folder: Path | str | None = None, _seen: tuple[st
         infrastructure_class=spec.get("class"),
         preset=spec.get("preset"),
         mapping=spec.get("mapping"),
+        raster=dict(spec.get("raster", {})),
+        dem=dict(spec.get("dem", {})),
     )
     kind.check_spec(layer)
     return layer

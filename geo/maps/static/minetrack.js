@@ -294,6 +294,32 @@
     });
   };
 
+  /* A raster as one image (a PNG data URI, already in Web Mercator) between its
+   * bounds; its legend is the colour ramp, without counts. */
+  MT.RasterLayer = function (spec, app) {
+    var layer = L.imageOverlay(spec.image, spec.bounds, {
+      pane: "mt-raster",
+      opacity: spec.opacity === undefined ? 0.75 : spec.opacity,
+      attribution: spec.attribution || "",
+      interactive: false,
+    });
+    layer.spec = spec;
+    layer.colors = spec.colors;
+    layer.n = 1;
+    layer.counts = spec.colors.map(function () {
+      return 1;
+    });
+    layer.on("add", function () {
+      layer.active = true;
+      app.layerToggled(layer, true);
+    });
+    layer.on("remove", function () {
+      layer.active = false;
+      app.layerToggled(layer, false);
+    });
+    return layer;
+  };
+
   /* The drawing class of each runtime kind (the ``kind`` of a layer spec's JSON;
    * points when absent). Python's layer kinds name one of these. */
   MT.kinds = {
@@ -302,6 +328,7 @@
     },
     polygons: MT.PolygonLayer,
     lines: MT.LineLayer,
+    raster: MT.RasterLayer,
   };
 
   /* The page: layers, legend, filters, search, hash, fullscreen, summary. */
@@ -313,6 +340,8 @@
     var self = this;
     this.polygons = [];
     // Above the basemap (overlay pane, 400) and below popups: polygons, then points.
+    map.createPane("mt-raster").style.zIndex = 420;
+    map.getPane("mt-raster").style.pointerEvents = "none";
     map.createPane("mt-polygons").style.zIndex = 450;
     map.createPane("mt-lines").style.zIndex = 470;
     map.createPane("mt-points").style.zIndex = 500;
@@ -445,7 +474,7 @@
         var sw = el("i");
         sw.style.background = layer.colors[ci];
         row.appendChild(sw);
-        row.appendChild(el("span", null, cat + " (" + counts[ci] + ")"));
+        row.appendChild(el("span", null, spec.no_counts ? cat : cat + " (" + counts[ci] + ")"));
         row.setAttribute("data-category", cat);
         sec.appendChild(row);
       });

@@ -9,6 +9,7 @@ kind                    runtime    what it draws
 ``flows``               lines      import shares as geodesic flow lines
 ``infrastructure``      lines      fetched rail, roads, ports, power
 ``federal-land``        polygons   fetched federal land by agency
+``raster``              raster     a GeoTIFF or fetched DEM tiles as an image overlay
 ======================  =========  ==============================================
 
 Adding a kind: a module here with a :class:`~geo.specs.kinds.base.LayerKind`
@@ -30,6 +31,7 @@ _MODULES = {
     "flows": "flows",
     "infrastructure": "infrastructure",
     "federal-land": "federal_land",
+    "raster": "raster",
 }
 KINDS: tuple[str, ...] = tuple(_MODULES)
 FETCHED_KINDS = ("infrastructure", "federal-land")

@@ -168,3 +168,91 @@ def line_layer(
         "geojson": json.loads(layer.to_json(drop_id=True)),
         "colors": [color], "categories": [title], "label": "label", "popup": [],
     }
+
+
+RELIEF_RAMP: tuple[tuple[float, str], ...] = (
+    (0.00, "#2c7bb6"), (0.15, "#abd9e9"), (0.35, "#ffffbf"), (0.60, "#fdae61"), (0.85, "#d7191c"),
+    (1.00, "#f7f7f7"),
+)
+"""Colour relief stops, as fractions of the raster's value range (low blue to high white)."""
+
+
+def _ramp_rgb(frac: np.ndarray, ramp) -> np.ndarray:
+    stops = np.array([s for s, _ in ramp])
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in ramp], dtype=float)
+    return np.stack([np.interp(frac, stops, rgb[:, k]) for k in range(3)], axis=-1)
+
+
+def _hillshade(z: np.ndarray, cell_m: float, azimuth: float = 315.0, altitude: float = 45.0) -> np.ndarray:
+    """Lambertian hillshade, 0-1, of elevations on square cells of ``cell_m`` metres."""
+    gy, gx = np.gradient(z, cell_m)
+    slope = np.arctan(np.hypot(gx, gy))
+    aspect = np.arctan2(-gx, gy)
+    az, alt = np.radians(360.0 - azimuth + 90.0), np.radians(altitude)
+    shade = np.sin(alt) * np.cos(slope) + np.cos(alt) * np.sin(slope) * np.cos(az - aspect)
+    return np.clip(np.nan_to_num(shade, nan=1.0), 0, 1)
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    """PNG bytes of an RGBA uint8 array (rows, cols, 4), through GDAL's PNG driver."""
+    from rasterio.io import MemoryFile
+
+    h, w, _ = rgba.shape
+    with MemoryFile() as mem:
+        with mem.open(driver="PNG", width=w, height=h, count=4, dtype="uint8") as ds:
+            ds.write(np.moveaxis(rgba, -1, 0))
+        return mem.read()
+
+
+def raster_layer(path, *, title: str, style: str = "relief", max_bytes: int = 2_000_000,
+                 attribution: str = "", show: bool = True, opacity: float = 0.75,
+                 max_pixels: int = 1600) -> dict[str, Any]:
+    """The JSON-ready spec of a raster overlay: band 1 of ``path`` reprojected to Web
+    Mercator, coloured (``style``: ``relief``, colour relief over a hillshade;
+    ``hillshade``; ``values``, the colour ramp only), nodata transparent, encoded as
+    a PNG data URI of at most ``max_bytes`` (downsampled until it fits)."""
+    import rasterio
+    from rasterio.vrt import WarpedVRT
+    from rasterio.warp import Resampling
+
+    from geo.io.raster import open_raster
+
+    if style not in ("relief", "hillshade", "values"):
+        raise ValueError(f"unknown raster style {style!r} (relief, hillshade, values)")
+    with open_raster(path) as src, WarpedVRT(src, crs="EPSG:3857", resampling=Resampling.bilinear) as vrt:
+        longest = max_pixels
+        while True:
+            scale = min(1.0, longest / max(vrt.width, vrt.height))
+            w, h = max(1, int(vrt.width * scale)), max(1, int(vrt.height * scale))
+            data = vrt.read(1, out_shape=(h, w), masked=True).astype("float64")
+            z = data.filled(np.nan)
+            valid = np.isfinite(z)
+            lo, hi = (np.nanmin(z), np.nanmax(z)) if valid.any() else (0.0, 1.0)
+            frac = np.clip((z - lo) / ((hi - lo) or 1.0), 0, 1)
+            cell_m = (vrt.bounds.right - vrt.bounds.left) / w
+            # Web Mercator stretches ground distances by 1/cos(latitude).
+            from pyproj import Transformer
+
+            _, lat_mid = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform(
+                (vrt.bounds.left + vrt.bounds.right) / 2, (vrt.bounds.bottom + vrt.bounds.top) / 2)
+            ground = cell_m * np.cos(np.radians(lat_mid))
+            rgb = _ramp_rgb(np.nan_to_num(frac), RELIEF_RAMP)
+            if style != "values":
+                shade = _hillshade(np.where(valid, z, lo), ground)[..., None]
+                rgb = (np.full_like(rgb, 255.0) * shade if style == "hillshade"
+                       else rgb * (0.45 + 0.55 * shade))
+            rgba = np.concatenate([np.clip(rgb, 0, 255), np.where(valid, 255, 0)[..., None]], axis=-1)
+            png = _png(rgba.astype(np.uint8))
+            if len(png) * 4 / 3 <= max_bytes or longest <= 64:
+                break
+            longest = int(longest * 0.7)
+        west, south, east, north = rasterio.warp.transform_bounds("EPSG:3857", "EPSG:4326", *vrt.bounds)
+    labels = ([f"{lo + (hi - lo) * s:,.0f}" for s, _ in RELIEF_RAMP] if style != "hillshade"
+              else ["shaded relief"])
+    colors = [c for _, c in RELIEF_RAMP] if style != "hillshade" else ["#888888"]
+    return {
+        "kind": "raster", "title": title, "show": show, "opacity": opacity,
+        "image": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+        "bounds": [[south, west], [north, east]], "colors": colors, "categories": labels,
+        "no_counts": True, "attribution": attribution, "pixels": [w, h], "range": [float(lo), float(hi)],
+    }

@@ -23,7 +23,7 @@ from geo.specs.kinds.base import (
     source_of,
 )
 
-FILTER_KEYS = ("type", "country", "stage", "commodity")
+FILTER_KEYS = ("type", "country", "stage", "commodity", "bbox")
 SIZE_KEYS = ("field", "unit_prefix", "note", "min_radius", "max_radius", "default_radius")
 FILTER_FIELDS = (("stage", "Stage"), ("type", "Type"), ("commodities", "Commodity"))
 """Fields the map's filter panel offers, with their titles."""
@@ -93,7 +93,16 @@ def filter_rows(sites: gpd.GeoDataFrame, flt: dict[str, Any], file: str, key: st
     if unknown:
         raise DataError([Problem(file, 0, f"{key}.{k}", f"unknown filter (one of {', '.join(FILTER_KEYS)})")
                          for k in unknown])
-    return filter_sites(sites, **flt)
+    flt = dict(flt)
+    bbox = flt.pop("bbox", None)
+    rows = filter_sites(sites, **flt)
+    if bbox is not None:
+        from geo.facts.select import clip_sites
+
+        if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)):
+            raise DataError([Problem(file, 0, f"{key}.bbox", "give [west, south, east, north] in degrees")])
+        rows = clip_sites(rows, bbox=tuple(float(v) for v in bbox))
+    return rows
 
 
 class SitesKind(LayerKind):
