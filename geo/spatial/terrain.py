@@ -9,8 +9,8 @@ Per site (EPSG:4326 or any CRS in; the DEM in any CRS, one file or several tiles
 - ``relief_m``: highest minus lowest elevation within ``radius_m`` of the site. The
   DEM is first reduced to cells of at most ``radius / 25`` (each cell keeps the
   maximum and the minimum of its pixels), then the cells whose centres lie within
-  the radius are searched, so relief can include up to one cell (4 % of the radius)
-  beyond it;
+  the radius of the site's cell are searched, so relief can include up to about one
+  cell (4 % of the radius) beyond it;
 - ``dem_source``: the DEM file that answered.
 
 The points are reprojected to the DEM (the DEM never is). Reads are windowed: the
@@ -188,17 +188,30 @@ def _relief(z, rr, cc, f, radius_m, dx, dy) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)  # all-nodata cells
         hi = np.nanmax(cells, axis=(1, 3))
         lo = np.nanmin(cells, axis=(1, 3))
-    # One footprint for the block: its sites share a latitude within a degree or so.
+    # One footprint for the block: its sites share a latitude within a degree or so. The
+    # ellipse of cells is a stack of row runs: a running max (min) along rows of each
+    # run's width, then, per site, the max (min) of one value per row of the footprint.
     ry = radius_m / (float(np.median(dy)) * f)
     rx = radius_m / (float(np.median(dx)) * f)
-    ny, nx = int(np.ceil(ry)), int(np.ceil(rx))
-    gy, gx = np.mgrid[-ny:ny + 1, -nx:nx + 1]
-    foot = (gy / max(ry, 1e-9)) ** 2 + (gx / max(rx, 1e-9)) ** 2 <= 1.0
-    top = ndimage.maximum_filter(np.where(np.isnan(hi), -np.inf, hi), footprint=foot, mode="constant",
-                                 cval=-np.inf)
-    bottom = ndimage.minimum_filter(np.where(np.isnan(lo), np.inf, lo), footprint=foot, mode="constant",
-                                    cval=np.inf)
-    val = top[rr // f, cc // f] - bottom[rr // f, cc // f]
+    ny = int(np.floor(ry))
+    top_grid = np.where(np.isnan(hi), -np.inf, hi)
+    bottom_grid = np.where(np.isnan(lo), np.inf, lo)
+    runs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    r0, c0 = rr // f, cc // f
+    top = np.full(len(rr), -np.inf)
+    bottom = np.full(len(rr), np.inf)
+    for d in range(-ny, ny + 1):
+        half = int(np.floor(rx * np.sqrt(max(0.0, 1.0 - (d / max(ry, 1e-9)) ** 2))))
+        if half not in runs:
+            width = 2 * half + 1
+            runs[half] = (ndimage.maximum_filter1d(top_grid, width, axis=1, mode="constant", cval=-np.inf),
+                          ndimage.minimum_filter1d(bottom_grid, width, axis=1, mode="constant", cval=np.inf))
+        row = r0 + d
+        ok = (row >= 0) & (row < ch)
+        t_grid, b_grid = runs[half]
+        top[ok] = np.maximum(top[ok], t_grid[row[ok], c0[ok]])
+        bottom[ok] = np.minimum(bottom[ok], b_grid[row[ok], c0[ok]])
+    val = top - bottom
     return np.where(np.isfinite(val), val, np.nan)
 
 
