@@ -168,3 +168,25 @@ def test_zonal_cli_on_the_real_park_polygon(tmp_path):
     assert row["count"] > 50_000
     r = CliRunner().invoke(main, ["zonal", str(SRTM)])
     assert r.exit_code == 1 and "--radius" in r.output
+
+
+def test_a_larger_proximity_grid_has_overviews(tmp_path):
+    out = tmp_path / "sm.tif"
+    r = CliRunner().invoke(
+        main,
+        [
+            "proximity",
+            "--to",
+            "smelter",
+            "--bbox",
+            "-115,31,-109,37",
+            "--resolution",
+            "1km",
+            "--output",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    with rasterio.open(out) as src:
+        assert src.width > 512 and src.overviews(1)  # COG: overviews for the zoomed-out views
+        assert src.descriptions[0].startswith("geodesic metres to the nearest smelter")

@@ -177,3 +177,38 @@ def test_bad_dem_is_one_line(tmp_path):
 def test_bad_radius(radius, tmp_path):
     r = CliRunner().invoke(main, ["terrain", "--dem", str(REAL / "srtm.tif"), "--radius", radius])
     assert r.exit_code != 0 and "Traceback" not in r.output
+
+
+def test_a_dem_inside_a_zip_via_vsizip(tmp_path):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "dem.zip", "w") as zf:
+        zf.write(REAL / "srtm.tif", "tiles/srtm.tif")
+    src = tmp_path / "s.csv"
+    src.write_text("name,lat,lon\nSpringdale,37.19,-112.99\n")
+    plain = CliRunner().invoke(
+        main, ["terrain", "--dem", str(REAL / "srtm.tif"), "--sites", str(src), "--format", "csv"]
+    )
+    zipped = CliRunner().invoke(
+        main,
+        [
+            "terrain",
+            "--dem",
+            f"/vsizip/{tmp_path / 'dem.zip'}/tiles/srtm.tif",
+            "--sites",
+            str(src),
+            "--format",
+            "csv",
+        ],
+    )
+    assert plain.exit_code == zipped.exit_code == 0, zipped.output
+    import io
+
+    a = pd.read_csv(io.StringIO(plain.output))
+    b = pd.read_csv(io.StringIO(zipped.output))
+    assert (
+        (a[["elevation_m", "slope_deg", "relief_m"]] == b[["elevation_m", "slope_deg", "relief_m"]])
+        .all()
+        .all()
+    )
+    assert b["dem_source"].iloc[0].startswith("/vsizip/")

@@ -26,6 +26,7 @@ class RasterKind(LayerKind):
     name = "raster"
     js = "raster"
     spec_keys = ("source", "raster", "dem")
+    recipe_keys = ("title", "show", "source")  # a recipe may draw its own GeoTIFF (path relative to it)
 
     def check_spec(self, spec) -> None:
         problems = [Problem(spec.file, 0, f"raster.{k}",
@@ -47,7 +48,7 @@ class RasterKind(LayerKind):
             raise DataError(problems)
 
     def _paths(self, spec, facts) -> list[str] | None:
-        if spec.source:
+        if spec.source:  # a recipe's own file wins over the spec's [dem]
             from geo.specs.kinds.base import source_of
 
             path = source_of(spec, facts)
