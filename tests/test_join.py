@@ -103,3 +103,35 @@ def test_polygon_index_matches_sjoin(countries):
     assert np.array_equal(got, expected)
     on_cut_inside = got[n:] >= 0
     assert on_cut_inside.any()
+
+
+def test_polygon_index_repairs_invalid_polygons_instead_of_failing():
+    """A self-intersecting ring (a bow tie) and a polygon whose repair gives a collection
+    with a stray line: both are indexed by their polygonal parts, and points answer as
+    ``sjoin(predicate="within")`` does on the repaired layer."""
+    import numpy as np
+    import shapely
+
+    from geo.spatial.polygon_index import PolygonIndex
+
+    bow = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
+    spike = shapely.Polygon([(3, 0), (5, 0), (5, 2), (3, 2), (3, 0), (6, 1), (3, 0)])
+    ok = shapely.box(10, 10, 11, 11)
+    assert not shapely.is_valid(bow) and not shapely.is_valid(spike)
+    index = PolygonIndex([bow, spike, ok])
+    assert sorted(index.repaired.tolist()) == [0, 1]
+    assert shapely.is_valid(index.polygons).all()
+    assert set(shapely.get_type_id(index.polygons)) <= {3, 6}
+    rng = np.random.default_rng(2)
+    pts = shapely.points(rng.uniform(-1, 12, 20_000), rng.uniform(-1, 12, 20_000))
+    got = index.locate(pts)
+    layer = gpd.GeoDataFrame(geometry=index.polygons)
+    hits = (
+        gpd.sjoin(gpd.GeoDataFrame(geometry=pts), layer, predicate="within")
+        .groupby(level=0)["index_right"]
+        .min()
+    )
+    expected = np.full(len(pts), -1)
+    expected[hits.index] = hits.to_numpy()
+    assert (got == expected).all()
+    assert (got == 0).any() and (got == 1).any() and (got == 2).any()

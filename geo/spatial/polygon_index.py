@@ -20,6 +20,31 @@ import shapely
 from numpy.typing import NDArray
 
 
+def polygonal(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons fit to index: invalid ones repaired with ``make_valid``, and of what that
+    returns (often a GeometryCollection of polygons and stray lines) only the polygonal
+    parts kept, so no area is lost and nothing but area is indexed. Returns the
+    polygons and the positions that were repaired."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bad = np.flatnonzero(present & ~shapely.is_valid(np.where(present, geoms, None)))
+    if len(bad):
+        fixed = shapely.make_valid(geoms[bad])
+        parts, owner = shapely.get_parts(fixed, return_index=True)
+        # make_valid may nest collections one level: take their parts too.
+        nested = shapely.get_type_id(parts) == 7
+        if nested.any():
+            sub, sub_owner = shapely.get_parts(parts[nested], return_index=True)
+            parts = np.concatenate([parts[~nested], sub])
+            owner = np.concatenate([owner[~nested], owner[nested][sub_owner]])
+        keep = np.isin(shapely.get_type_id(parts), (3, 6))
+        # The polygonal parts of one feature, dissolved (they may touch or overlap).
+        merged = np.array([shapely.union_all(parts[keep][owner[keep] == k]) if (owner[keep] == k).any()
+                           else shapely.Polygon() for k in range(len(bad))], dtype=object)
+        geoms[bad] = merged
+    return geoms, bad
+
+
 class PolygonIndex:
     """Subdivided spatial index over polygons (any CRS; no distances involved).
 
@@ -36,7 +61,7 @@ class PolygonIndex:
     """
 
     def __init__(self, polygons, max_vertices: int = 128, grid_cells: int = 180):
-        self.polygons = np.asarray(polygons, dtype=object)
+        self.polygons, self.repaired = polygonal(np.asarray(polygons, dtype=object))
         parts, owner = shapely.get_parts(self.polygons, return_index=True)
         cut_x: list[float] = []
         cut_y: list[float] = []
