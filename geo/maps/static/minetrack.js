@@ -269,6 +269,11 @@
     spec.geojson.features.forEach(function (f) {
       layer.counts[f.properties._c]++;
     });
+    return tracked(layer, app);
+  }
+
+  /* Keep ``active`` and the legend in step with the layer control. */
+  function tracked(layer, app) {
     layer.on("add", function () {
       layer.active = true;
       app.layerToggled(layer, true);
@@ -309,15 +314,7 @@
     layer.counts = spec.colors.map(function () {
       return 1;
     });
-    layer.on("add", function () {
-      layer.active = true;
-      app.layerToggled(layer, true);
-    });
-    layer.on("remove", function () {
-      layer.active = false;
-      app.layerToggled(layer, false);
-    });
-    return layer;
+    return tracked(layer, app);
   };
 
   /* The drawing class of each runtime kind (the ``kind`` of a layer spec's JSON;
