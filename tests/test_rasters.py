@@ -50,48 +50,22 @@ def test_cells_are_squares_of_the_resolution_on_the_ground():
     assert np.allclose(steps, 10_000, rtol=0.01)  # an equidistant grid: 1 % across 10 degrees
 
 
+def _proximity(*args: str) -> None:
+    r = CliRunner().invoke(main, ["proximity", *map(str, args)])
+    assert r.exit_code == 0, r.output
+
+
 def test_proximity_cli_writes_a_cog_and_a_mask(tmp_path):
     rail = REAL / "natural-earth-v4" / "ne_10m_railroads_north_america.json"
-    out = tmp_path / "rail.tif"
-    r = CliRunner().invoke(
-        main,
-        [
-            "proximity",
-            "--to",
-            str(rail),
-            "--bbox",
-            "-112,32,-110,34",
-            "--resolution",
-            "2km",
-            "--output",
-            str(out),
-        ],
-    )
-    assert r.exit_code == 0, r.output
-    with rasterio.open(out) as src:
+    area = ("--to", rail, "--bbox", "-112,32,-110,34", "--resolution", "2km")
+    _proximity(*area, "--output", tmp_path / "rail.tif")
+    with rasterio.open(tmp_path / "rail.tif") as src:
         assert src.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
         assert src.profile["compress"] == "deflate" and src.profile["tiled"]
         assert "Azimuthal_Equidistant" in src.crs.to_wkt() and src.res == (2000.0, 2000.0)
         dist = src.read(1)
-    mask_path = tmp_path / "near.tif"
-    r = CliRunner().invoke(
-        main,
-        [
-            "proximity",
-            "--to",
-            str(rail),
-            "--bbox",
-            "-112,32,-110,34",
-            "--resolution",
-            "2km",
-            "--max",
-            "20km",
-            "--output",
-            str(mask_path),
-        ],
-    )
-    assert r.exit_code == 0, r.output
-    with rasterio.open(mask_path) as src:
+    _proximity(*area, "--max", "20km", "--output", tmp_path / "near.tif")
+    with rasterio.open(tmp_path / "near.tif") as src:
         mask = src.read(1)
         assert src.colormap(1)[1][:3] == (215, 48, 39)
     assert ((mask == 1) == (dist <= 20_000)).all()
