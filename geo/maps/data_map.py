@@ -105,9 +105,10 @@ def data_map(
     fields = list(popup) if popup else attrs[:8]
     shown = pd.DataFrame({c: gdf[c].astype("string").fillna("") for c in attrs}, index=gdf.index)
     shown = gpd.GeoDataFrame(shown, geometry=gdf.geometry, crs="EPSG:4326")
-    palette: dict[str, str] = {}
     if color_by:
         shown["_class"], palette = _categories(gdf[color_by])
+    else:  # one class, so the legend reads "features (n)" under the layer's title
+        shown["_class"], palette = "features", {"features": CATEGORICAL[0]}
     kind = shapely.get_type_id(shown.geometry.values)
     layers, filters = [], []
     from geo.specs.kinds._encode import raster_layer
@@ -129,10 +130,9 @@ def data_map(
             exploded["geometry"] = shapely.point_on_surface(pts.geometry.values)
             keep = [label] if label else []
             keep += [f for f in fields if f not in keep]
-            if color_by:
-                keep.append("_class")
+            keep.append("_class")
             layers.append(point_layer(
-                exploded, title=f"{title}: points ({len(pts)})", color_by="_class" if color_by else None,
+                exploded, title=f"{title}: points ({len(pts)})", color_by="_class",
                 palette=palette, radius=radius, fields=keep, label=label,
                 popup=[(f, f) for f in fields if f != label], size_note=note))
             if color_by and len(palette) <= MAX_FILTER_VALUES:
@@ -149,10 +149,8 @@ def data_map(
                                      max_weight=2.5, color=CATEGORICAL[0], label=label or "_one"))
         polys = shown[np.isin(kind, (3, 6))]
         if len(polys):
-            key = "_class" if color_by else "_all"
-            polys = polys.assign(_all=title)
-            layers.append(polygon_layer(polys, title=f"{title}: polygons ({len(polys)})", color_by=key,
-                                        palette=palette or {title: CATEGORICAL[0]}, fields=fields,
+            layers.append(polygon_layer(polys, title=f"{title}: polygons ({len(polys)})", color_by="_class",
+                                        palette=palette, fields=fields,
                                         label=label, popup=[(f, f) for f in fields if f != label],
                                         simplify_deg=0.0005))
         from geo.facts.countries import load_countries
