@@ -509,6 +509,18 @@ DOWNLOADS = [
 
 # Output targets and other arguments -------------------------------------------------
 
+
+def _one_site(*args, content="name,lat,lon\nA,33.08,-109.36\n"):
+    """A case maker: a one-site CSV ``s.csv``, then the command ``args`` ("{csv}", "{out}"
+    and "{tmp}/..." filled in)."""
+
+    def make(tmp):
+        (tmp / "s.csv").write_text(content)
+        return [str(a).format(csv=tmp / "s.csv", out=tmp / "out" / "result.gpkg", tmp=tmp) for a in args]
+
+    return make
+
+
 OUTPUTS = [
     Case(
         "sites-output-under-a-file",
@@ -598,18 +610,12 @@ OUTPUTS = [
     ),
     Case(
         "import-rejects-without-skip",
-        lambda tmp: (
-            (tmp / "s.csv").write_text("name,lat,lon\nA,33.08,-109.36\n")
-            and ["import", tmp / "s.csv", "--rejects", tmp / "r.csv", "--output", tmp / "out" / "result.gpkg"]
-        ),
+        _one_site("import", "{csv}", "--rejects", "{tmp}/r.csv", "--output", "{out}"),
         ["--rejects needs --skip-invalid"],
     ),
     Case(
         "import-unknown-preset",
-        lambda tmp: (
-            (tmp / "s.csv").write_text("name,lat,lon\nA,33.08,-109.36\n")
-            and ["import", tmp / "s.csv", "--preset", "nope", "--output", tmp / "out" / "result.gpkg"]
-        ),
+        _one_site("import", "{csv}", "--preset", "nope", "--output", "{out}"),
         ["unknown preset 'nope'"],
     ),
     Case(
@@ -632,10 +638,7 @@ OUTPUTS = [
     ),
     Case(
         "map-unknown-column",
-        lambda tmp: (
-            (tmp / "s.csv").write_text("name,lat,lon\nA,33.08,-109.36\n")
-            and ["map", tmp / "s.csv", "--color-by", "nope", "--output", tmp / "out" / "m.html"]
-        ),
+        _one_site("map", "{csv}", "--color-by", "nope", "--output", "{tmp}/out/m.html"),
         ["no column 'nope'"],
         output="out/m.html",
     ),

@@ -73,38 +73,14 @@ def test_proximity_cli_writes_a_cog_and_a_mask(tmp_path):
 
 
 def test_proximity_refuses_what_it_cannot_do(tmp_path):
-    r = CliRunner().invoke(
-        main,
-        [
-            "proximity",
-            "--to",
-            "smelter",
-            "--bbox",
-            "-180,-90,180,90",
-            "--resolution",
-            "1km",
-            "--output",
-            str(tmp_path / "x.tif"),
-        ],
-    )
-    assert r.exit_code == 1 and "spans more than 40" in r.output and not (tmp_path / "x.tif").exists()
-    r = CliRunner().invoke(
-        main,
-        [
-            "proximity",
-            "--to",
-            "smelter",
-            "--bbox",
-            "-115,0,-80,35",
-            "--resolution",
-            "100m",
-            "--output",
-            str(tmp_path / "x.tif"),
-        ],
-    )
-    assert r.exit_code == 1 and "too large" in r.output and not (tmp_path / "x.tif").exists()
-    r = CliRunner().invoke(main, ["proximity", "--to", "smelter", "--output", str(tmp_path / "x.tif")])
-    assert r.exit_code == 1 and "--bbox" in r.output
+    out = tmp_path / "x.tif"
+    for args, message in (
+        (["--bbox", "-180,-90,180,90", "--resolution", "1km"], "spans more than 40"),
+        (["--bbox", "-115,0,-80,35", "--resolution", "100m"], "too large"),
+        ([], "--bbox"),
+    ):
+        r = CliRunner().invoke(main, ["proximity", "--to", "smelter", *args, "--output", str(out)])
+        assert r.exit_code == 1 and message in r.output and not out.exists(), r.output
 
 
 def test_zonal_stats_against_direct_pixel_arithmetic(tmp_path):
