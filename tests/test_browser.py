@@ -101,7 +101,7 @@ def test_click_opens_popup_with_owners_and_sources(chromium, built):
     # find() may pan or zoom with an animation: wait until the map is still, so that the
     # pixel computed below is where Morenci stays drawn (a busy machine is slow here).
     page.wait_for_function(f"(() => {{ const m = {APP}.map; return !m._animatingZoom && "
-                           "!(m._panAnim && m._panAnim._inProgress); }})()")
+                           "!(m._panAnim && m._panAnim._inProgress); })()")
     page.wait_for_timeout(100)
     # Click the pixel where Morenci is drawn.
     lat, lon = sites_latlon("morenci")
