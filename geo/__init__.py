@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "import_sites": "geo.facts.importing", "Imported": "geo.facts.importing",
     "load_mapping": "geo.facts.importing.mapping", "load_preset": "geo.facts.importing.mapping",
     "preset_names": "geo.facts.importing.mapping", "clip_sites": "geo.facts.select",
+    "Store": "geo.facts.store", "open_store": "geo.facts.store",
     # files in and out
     "read_vector": "geo.io.vector", "read_foreign": "geo.io.foreign",
     "read_federal_land": "geo.io.federal_land",
@@ -73,7 +74,7 @@ VERBS: dict[str, str] = {
     "embed": "iframe_snippet", "png": "snapshot", "spheres": "spheres", "supply": "supply",
     "fetch": "fetch", "query": "query_sites", "stages": "stages", "layers": "catalogue",
     "import": "import_sites", "map": "data_map", "terrain": "terrain", "proximity": "proximity",
-    "zonal": "zonal_stats",
+    "zonal": "zonal_stats", "store": "open_store",
 }
 """Each ``minetrack`` command and the function of this package it calls."""
 

@@ -30,7 +30,7 @@ COMMANDS = {
     "build": "build", "sites": "sites", "validate": "validate", "join": "join", "embed": "embed",
     "png": "png", "spheres": "spheres", "supply": "supply", "fetch": "fetch", "query": "query",
     "stages": "stages", "layers": "layers", "import": "import_", "map": "map", "terrain": "terrain",
-    "proximity": "proximity", "zonal": "zonal",
+    "proximity": "proximity", "zonal": "zonal", "store": "store",
 }
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from geo.cli._store_input import store_option
+
 
 @click.command(epilog="""\b
 Examples:
@@ -18,6 +20,7 @@ Examples:
 @click.option("--map", "names", multiple=True, metavar="RECIPE",
               help="Render only this recipe, by name or path to a TOML file (repeatable); "
                    "default: all in maps/.")
+@store_option
 def command(out_dir: Path, names: tuple[str, ...]) -> None:
     """Render map recipes to standalone HTML files, one per recipe (all or none written)."""
     from geo.maps.render import build_maps

@@ -8,6 +8,7 @@ import click
 
 from geo.cli._output import emit, output_options
 from geo.cli._sites_input import import_options, read_sites_file
+from geo.cli._store_input import store_option
 
 
 @click.command(epilog="""\b
@@ -22,6 +23,7 @@ Examples:
               help="Metres off the coast a site may lie and still get the nearest country.")
 @import_options()
 @output_options()
+@store_option
 def command(path, max_distance, fmt, output, **import_opts) -> None:
     """Join sites to their country polygon (point in polygon, nearest-country fallback
     for coastal points); shows which rule applied and the distance in metres."""

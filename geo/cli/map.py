@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from geo.cli._sites_input import FILE
+from geo.cli._store_input import store_option
 
 
 @click.command(epilog="""\b
@@ -22,7 +23,7 @@ Examples:
 The page carries its data and Leaflet, draws points on a canvas (fast at 100k+),
 and has a legend, popups, search (by the name column) and a filter on --color-by.
 """)
-@click.argument("path", type=FILE)
+@click.argument("path", type=FILE, required=False)
 @click.option("--layer", "source_layer", metavar="L", help="Layer of a GeoPackage or member of a zip.")
 @click.option("--color-by", metavar="F", help="Column that colours the features (and filters points).")
 @click.option("--size-by", metavar="F", help="Numeric column that scales the point circles (area).")
@@ -31,6 +32,7 @@ and has a legend, popups, search (by the name column) and a filter on --color-by
 @click.option("--raster", "rasters", multiple=True, type=FILE,
               help="A GeoTIFF drawn under the features (colour relief over hillshade; repeatable).")
 @click.option("--output", type=FILE, required=True, help="The HTML file to write.")
+@store_option
 def command(path: Path, source_layer, color_by, size_by, popup, title, rasters, output) -> None:
     """Turn any points, lines or polygons file (anything `minetrack import` reads, in
     any CRS) into one offline HTML map with legend, popups, search and filters."""
@@ -38,6 +40,12 @@ def command(path: Path, source_layer, color_by, size_by, popup, title, rasters, 
     from geo.maps.data_map import data_map, read_map_data
     from geo.maps.page import map_html
 
+    if path is None:
+        from geo.core.paths import bundled_data_dir, data_dir
+
+        if data_dir() == bundled_data_dir():  # no --store: nothing to map
+            raise click.UsageError("give a FILE to map, or --store STORE[@TAG]")
+        path = data_dir() / "sites.csv"
     gdf = read_map_data(path, layer=source_layer)
     for problem in gdf.attrs.get("left_out", []):
         click.echo(f"warning: left out: {problem}", err=True)

@@ -8,6 +8,7 @@ import click
 
 from geo.cli._output import emit, output_options
 from geo.cli._sites_input import import_options, read_sites_file
+from geo.cli._store_input import store_option
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -79,6 +80,7 @@ Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS,
 @import_options(layer_flag="--sites-layer")
 @output_options()
 @click.option("--map", "map_file", type=FILE, help="Also render the result as a standalone HTML map.")
+@store_option
 def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, on_fed, off_federal_land,
             fed_files, farther_than, near, rail_files, road_files, port_files, power_files, infra_files,
             layer_names_, commodity, country, type_, fmt, output, map_file, bbox, within_file,

@@ -6,6 +6,7 @@ import click
 
 from geo.cli._output import TABLE_FORMATS, emit, output_options
 from geo.cli._sites_input import import_options, read_sites_file
+from geo.cli._store_input import store_option
 
 
 @click.command(epilog="""\b
@@ -25,6 +26,7 @@ Examples:
                    "bundled sites.")
 @import_options()
 @output_options(TABLE_FORMATS)
+@store_option
 def command(rule, measure, sites_file, fmt, output, **import_opts) -> None:
     """Shares of copper mine output or processing capacity by control sphere.
 

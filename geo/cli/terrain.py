@@ -8,6 +8,7 @@ import click
 
 from geo.cli._output import emit, output_options
 from geo.cli._sites_input import FILE, import_options, read_sites_file
+from geo.cli._store_input import store_option
 
 
 @click.command(epilog="""\b
@@ -31,6 +32,7 @@ points are reprojected, not the raster); nodata is left out.
 @click.option("--country", metavar="ISO3[,ISO3]", help="Only sites in these countries.")
 @import_options()
 @output_options()
+@store_option
 def command(dems, sites_file, radius, country, fmt, output, **import_opts) -> None:
     """Terrain at each site from a DEM: elevation, slope and local relief."""
     from geo.core.units import parse_distance

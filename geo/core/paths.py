@@ -6,6 +6,8 @@ a source checkout or an editable install reads the top-level folders directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # geo/
@@ -18,9 +20,29 @@ def _bundled(name: str) -> Path:
     return _PACKAGE.parent / name
 
 
+_DATA_STACK: list[Path] = []
+"""Data folders standing in for the bundled one (``--store``), innermost last."""
+
+
 def data_dir() -> Path:
-    """Folder holding the bundled datasets (``data/``)."""
+    """Folder holding the datasets: the bundled ``data/``, or the folder that
+    :func:`using_data` put in its place."""
+    return _DATA_STACK[-1] if _DATA_STACK else _bundled("data")
+
+
+def bundled_data_dir() -> Path:
+    """The bundled ``data/`` folder, whatever :func:`using_data` says."""
     return _bundled("data")
+
+
+@contextmanager
+def using_data(folder: Path) -> Iterator[Path]:
+    """Within the block, every loader reads ``folder`` instead of the bundled data."""
+    _DATA_STACK.append(Path(folder))
+    try:
+        yield Path(folder)
+    finally:
+        _DATA_STACK.pop()
 
 
 def layers_dir() -> Path:

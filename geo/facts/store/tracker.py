@@ -1,0 +1,665 @@
+"""The GeoPackage store: sites and their facts, every change logged, releases kept.
+
+One GeoPackage (SQLite) file holds
+
+- ``sites``: a point layer (spatial index, EPSG:4326) in minetrack's site columns;
+- ``sources``, ``owners``, ``ownership``, ``stage_events``: as the data folder has them;
+- ``changes``: the append-only log (who, when, which field, old and new value, source);
+- ``releases`` and, per release, its frozen rows (``release_sites``, ``release_ownership``,
+  ``release_stage_events``...) with one view ``release_<tag>`` that QGIS opens as a layer.
+
+Every edit or batch is one transaction (``BEGIN IMMEDIATE``: a second writer waits up to
+the busy timeout, then fails with a message), and is checked with the rules of the
+bundled data (:func:`~geo.facts.checks.check_sites`,
+:func:`~geo.facts.checks.check_ownership`) before it commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import re
+import sqlite3
+import struct
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.core.columns import OWNERSHIP_COLUMNS, SITE_COLUMNS, SOURCE_COLUMNS
+from geo.core.errors import ArgumentError, DataError, FileError, Problem, display_path
+from geo.core.paths import bundled_data_dir, data_dir
+from geo.core.tables import ROW, parse_table, read_table
+from geo.facts.checks import check_ownership, check_sites
+from geo.facts.countries import load_countries, load_us_states
+from geo.facts.permits import EVENT_COLUMNS
+from geo.facts.store.schema import DDL, MIGRATIONS, SCHEMA_VERSION, TABLES, columns_sql
+
+BUSY_TIMEOUT_S = 30.0
+"""How long a writer waits for another writer's transaction before giving up."""
+
+_SITE_NAMES = [c.name for c in SITE_COLUMNS]
+_EDITABLE = set(_SITE_NAMES) - {"id"}
+_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
+_APPLICATION_ID = 0x47504B47  # "GPKG"
+
+
+# --- GeoPackage geometry blobs ------------------------------------------------------------
+
+def point_blobs(lon: np.ndarray, lat: np.ndarray) -> list[bytes]:
+    """GeoPackage binary points (EPSG:4326, little-endian, no envelope), vectorised."""
+    rec = np.zeros(len(lon), dtype=[("magic", "S2"), ("version", "u1"), ("flags", "u1"),
+                                    ("srs", "<i4"), ("order", "u1"), ("kind", "<u4"),
+                                    ("x", "<f8"), ("y", "<f8")])
+    rec["magic"], rec["flags"], rec["srs"], rec["order"], rec["kind"] = b"GP", 1, 4326, 1, 1
+    rec["x"], rec["y"] = lon, lat
+    raw = rec.tobytes()
+    size = rec.dtype.itemsize
+    return [raw[i:i + size] for i in range(0, len(raw), size)]
+
+
+def _blob_xy(blob: bytes | None) -> tuple[float, float] | None:
+    if not blob or blob[:2] != b"GP" or blob[3] & 0x10:
+        return None
+    skip = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(blob[3] >> 1) & 7]
+    return struct.unpack_from("<dd" if blob[8 + skip] == 1 else ">dd", blob, 8 + skip + 5)
+
+
+def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
+    # GDAL's R-tree triggers call these GeoPackage SQL functions; plain SQLite lacks them.
+    conn.create_function("ST_IsEmpty", 1, lambda b: int(_blob_xy(b) is None), deterministic=True)
+    for name, k in (("ST_MinX", 0), ("ST_MaxX", 0), ("ST_MinY", 1), ("ST_MaxY", 1)):
+        conn.create_function(name, 1, lambda b, k=k: (_blob_xy(b) or (None, None))[k],
+                             deterministic=True)
+
+
+# --- values as the CSV tables hold them ---------------------------------------------------
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _sql_value(value: str, kind: str) -> object:
+    """A parsed cell's text as the SQL value stored (numbers as numbers, empty as NULL)."""
+    if value == "":
+        return None
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(float(value))
+    return value
+
+
+def citation_row(text: str) -> dict[str, object]:
+    """A ``"publisher, title, year, url"`` citation as a sources row (id from its text).
+
+    Raises ArgumentError when the publisher, title or a four-digit year is missing.
+    """
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    url = next((p for p in parts if re.match(r"(https?|ftp)://|doi:", p)), "")
+    year = next((p for p in reversed(parts) if re.fullmatch(r"(1[89]|20)\d\d", p)), "")
+    rest = [p for p in parts if p not in (url, year)]
+    if len(rest) < 2 or not year:
+        raise ArgumentError(f"source {text!r}: give 'publisher, title, year, url' "
+                            "(publisher, title and a four-digit year at least)")
+    digest = hashlib.sha1(text.strip().encode()).hexdigest()[:10]
+    return {"id": f"store-{digest}", "publisher": rest[0], "title": ", ".join(rest[1:]),
+            "url": url or "(no URL given)", "year": int(year)}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One requested change: ``field`` of ``site`` becomes ``value``.
+
+    ``field`` is a site column, or ``stake:OWNER_ID`` (equity %, empty or 0 removes it).
+    ``row`` is the line of a changes file (0 for the command line).
+    """
+
+    site: str
+    field: str
+    value: str
+    source: str
+    note: str = ""
+    row: int = 0
+
+
+def read_changes(path: Path | str) -> list[Change]:
+    """A changes CSV (columns ``site, field, value, source`` and optional ``note``)."""
+    path = Path(path)
+    name = display_path(path)
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            missing = [c for c in ("site", "field", "value", "source") if c not in header]
+            if missing:
+                raise DataError([Problem(name, 1, c, "required column is missing") for c in missing])
+            rows = [(reader.line_num, r) for r in reader]
+    except FileNotFoundError:
+        raise DataError([Problem(name, 0, "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise DataError([Problem(name, 0, "", f"not UTF-8 text ({exc.reason})")]) from None
+    return [Change(r["site"].strip(), r["field"].strip(), (r["value"] or "").strip(),
+                   (r["source"] or "").strip(), (r.get("note") or "").strip(), line)
+            for line, r in rows]
+
+
+def open_store(url: Path | str, *, readonly: bool = False) -> Store:
+    """The store at ``url`` (a GeoPackage path); FileError when it is not a minetrack store."""
+    return Store(url, readonly=readonly)
+
+
+class Store:
+    """A minetrack tracker store in one GeoPackage file (see the module docstring)."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False):
+        text = str(path)
+        if text.startswith(("postgresql://", "postgres://")):
+            raise ArgumentError("PostGIS stores are not available in this version; "
+                                "give a GeoPackage path")
+        self.path = Path(path)
+        self.name = display_path(self.path)
+        self.readonly = readonly
+        if not self.path.exists():
+            raise FileError(f"{self.name}: no such store (create it with minetrack store init)")
+        with self._connect() as conn:
+            self._check_schema(conn)
+
+    # -- connections and transactions -------------------------------------------------------
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        uri = f"{self.path.resolve().as_uri()}?mode={'ro' if self.readonly else 'rw'}"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise FileError(f"{self.name}: cannot open the store ({exc})") from None
+        try:
+            _register_gpkg_functions(conn)
+            conn.execute("PRAGMA synchronous = FULL")
+            yield conn
+        except sqlite3.DatabaseError as exc:
+            raise FileError(f"{self.name}: {exc}") from None
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise ArgumentError(f"{self.name}: the store is open read-only")
+        with self._connect() as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise FileError(f"{self.name}: another writer holds the store "
+                                f"(waited {BUSY_TIMEOUT_S:g} s: {exc})") from None
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        try:
+            row = conn.execute("SELECT value FROM minetrack_meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError:
+            row = None
+        if row is None:
+            raise FileError(f"{self.name}: not a minetrack store (no minetrack_meta table)")
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise FileError(f"{self.name}: store schema {version} is newer than this minetrack "
+                            f"({SCHEMA_VERSION}); upgrade minetrack")
+        if version < SCHEMA_VERSION and not self.readonly:
+            with self._write() as w:
+                for v in range(version + 1, SCHEMA_VERSION + 1):
+                    for sql in MIGRATIONS.get(v, ()):
+                        w.execute(sql)
+                w.execute("UPDATE minetrack_meta SET value = ? WHERE key = 'schema_version'",
+                          (str(SCHEMA_VERSION),))
+
+    # -- creation ---------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: Path | str, *, from_bundled: bool = False,
+             data: Path | str | None = None) -> Store:
+        """Create a store at ``path`` (which must not exist), empty or holding the bundled
+        data (or the data folder ``data``). Written to a temporary file and moved into
+        place, so a failed init leaves nothing behind."""
+        import geopandas as gpd
+        import pyogrio
+
+        from geo.io.write import atomic_path
+
+        path = Path(path)
+        if path.exists():
+            raise FileError(f"{display_path(path)}: already exists; a store is created only once")
+        if path.suffix.lower() != ".gpkg":
+            raise ArgumentError(f"{display_path(path)}: a store is a GeoPackage (.gpkg) file")
+        dtypes = {"float": "float64", "int": "int64"}
+        empty = gpd.GeoDataFrame({c.name: pd.Series([], dtype=dtypes.get(c.kind, object))
+                                  for c in SITE_COLUMNS},
+                                 geometry=gpd.GeoSeries([], crs="EPSG:4326"))
+        with atomic_path(path) as tmp:
+            pyogrio.write_dataframe(empty, tmp, layer="sites", driver="GPKG", geometry_type="Point",
+                                    layer_options={"FID": "fid", "GEOMETRY_NAME": "geom",
+                                                   "SPATIAL_INDEX": "YES"})
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                _register_gpkg_functions(conn)
+                conn.execute("BEGIN")
+                cls._create_tables(conn)
+                if from_bundled or data:
+                    cls._load_folder(conn, Path(data) if data else data_dir())
+                conn.execute("INSERT INTO minetrack_meta VALUES ('schema_version', ?), ('created', ?)",
+                             (str(SCHEMA_VERSION), _now()))
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+        return cls(path)
+
+    @staticmethod
+    def _create_tables(conn: sqlite3.Connection) -> None:
+        for sql in DDL:
+            conn.execute(sql)
+        conn.execute("CREATE UNIQUE INDEX sites_id ON sites (id)")
+        for table, columns in TABLES.items():
+            conn.execute(f'CREATE TABLE "{table}" ({columns_sql(columns)})')
+            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+                         "VALUES (?, 'attributes', ?, ?)", (table, table, _now()))
+        conn.execute(f"CREATE TABLE release_sites (fid INTEGER PRIMARY KEY AUTOINCREMENT, "
+                     f"release TEXT NOT NULL, {columns_sql(SITE_COLUMNS)}, geom BLOB)")
+        conn.execute("CREATE INDEX release_sites_tag ON release_sites (release)")
+        for table, columns in TABLES.items():
+            conn.execute(f'CREATE TABLE "release_{table}" (release TEXT NOT NULL, {columns_sql(columns)})')
+            conn.execute(f'CREATE INDEX "release_{table}_tag" ON "release_{table}" (release)')
+        for table in ("changes", "releases"):
+            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+                         "VALUES (?, 'attributes', ?, ?)", (table, table, _now()))
+
+    @staticmethod
+    def _load_folder(conn: sqlite3.Connection, folder: Path) -> None:
+        """Copy a data folder's tables in, after the full checks of the bundled data."""
+        from geo.facts.bundle import read_facts
+
+        facts, problems = read_facts(folder)
+        if problems or facts is None:
+            raise DataError(problems)
+        sites, _ = read_table(folder / "sites.csv", SITE_COLUMNS)
+        _insert_sites(conn, _as_text(sites[_SITE_NAMES]))
+        for table, columns in TABLES.items():
+            frame, p = read_table(folder / f"{table}.csv", columns)
+            if p:
+                raise DataError(p)
+            _insert(conn, table, columns, _as_text(frame[[c.name for c in columns]]))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def sites(self, release: str | None = None) -> pd.DataFrame:
+        """Sites as text cells in minetrack's site columns (a release's, or the current)."""
+        cols = ", ".join(f'"{c}"' for c in _SITE_NAMES)
+        with self._connect() as conn:
+            if release is None:
+                return _read(conn, f"SELECT {cols} FROM sites ORDER BY id")
+            self._known_release(conn, release)
+            return _read(conn, f"SELECT {cols} FROM release_sites WHERE release = ? ORDER BY id",
+                         (release,))
+
+    def table(self, name: str, release: str | None = None) -> pd.DataFrame:
+        """One of the non-spatial tables (``sources``, ``owners``, ``ownership``,
+        ``stage_events``) as text cells."""
+        if name not in TABLES:
+            raise ArgumentError(f"unknown store table {name!r}; one of: {', '.join(TABLES)}")
+        cols = ", ".join(f'"{c.name}"' for c in TABLES[name])
+        with self._connect() as conn:
+            if release is not None:
+                self._known_release(conn, release)
+                return _read(conn, f'SELECT {cols} FROM "release_{name}" WHERE release = ? ORDER BY rowid',
+                             (release,))
+            return _read(conn, f'SELECT {cols} FROM "{name}" ORDER BY rowid')
+
+    def releases(self) -> pd.DataFrame:
+        """Tags, times, notes and the last change each release includes."""
+        with self._connect() as conn:
+            return _read(conn, "SELECT tag, at, note, last_change FROM releases ORDER BY at, tag")
+
+    def _known_release(self, conn: sqlite3.Connection, tag: str) -> None:
+        if conn.execute("SELECT 1 FROM releases WHERE tag = ?", (tag,)).fetchone() is None:
+            known = [r[0] for r in conn.execute("SELECT tag FROM releases ORDER BY at")]
+            raise ArgumentError(f"{self.name}: no release {tag!r}"
+                                + (f" (releases: {', '.join(known)})" if known else " (none yet)"))
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def edit(self, site_id: str, values: Mapping[str, str], *, source: str, note: str = "",
+             author: str | None = None, on: str | None = None) -> int:
+        """Set fields of one site in one transaction; returns the number of changes logged.
+
+        ``values``: site column -> new text value, or ``stake:OWNER_ID`` -> equity % (empty
+        or 0 removes the stake). A ``stage`` change also adds a dated stage event (``on``,
+        ISO date, default today). ``source``: ``"publisher, title, year, url"``.
+        """
+        changes = [Change(site_id, f, str(v), source, note) for f, v in values.items()]
+        return self.apply(changes, author=author, on=on)
+
+    def apply(self, changes: Iterable[Change] | Path | str, *, author: str | None = None,
+              on: str | None = None) -> int:
+        """Apply a batch (Changes, or a changes CSV: site, field, value, source, note) in one
+        transaction; nothing is written if any change fails its checks."""
+        file = self.name
+        if isinstance(changes, (str, Path)):
+            file = display_path(Path(changes))
+            changes = read_changes(changes)
+        changes = list(changes)
+        if not changes:
+            return 0
+        author = author or _user()
+        when = on or datetime.now(timezone.utc).date().isoformat()
+        if not re.fullmatch(r"\d{4}-\d\d-\d\d", when):
+            raise ArgumentError(f"date {when!r}: give YYYY-MM-DD")
+        with self._write() as conn:
+            return self._apply(conn, changes, file, author, when)
+
+    def _apply(self, conn, changes: list[Change], file: str, author: str, when: str) -> int:
+        problems: list[Problem] = []
+        wanted = sorted({c.site for c in changes})
+        marks = ",".join("?" * len(wanted))
+        sites = _read(conn, f'SELECT {", ".join(chr(34) + c + chr(34) for c in _SITE_NAMES)} '
+                      f"FROM sites WHERE id IN ({marks})", wanted).set_index("id", drop=False)
+        stakes = _read(conn, f"SELECT * FROM ownership WHERE site_id IN ({marks})", wanted)
+        owner_ids = {r[0] for r in conn.execute("SELECT id FROM owners")}
+        source_ids = {r[0] for r in conn.execute("SELECT id FROM sources")}
+        new_sources: dict[str, dict] = {}
+        logged: list[tuple] = []
+        events: list[dict] = []
+        last_row: dict[str, int] = {}
+
+        for ch in changes:
+            def bad(field: str, message: str, ch=ch) -> None:
+                problems.append(Problem(file, ch.row, field, f"{ch.site}: {message}"))
+
+            if ch.site not in sites.index:
+                bad("site", f"unknown site id {ch.site!r}")
+                continue
+            try:
+                cite = citation_row(ch.source)
+            except ArgumentError as exc:
+                bad("source", str(exc))
+                continue
+            new_sources.setdefault(cite["id"], cite)
+            last_row[ch.site] = ch.row
+            if ch.field.startswith("stake:"):
+                owner = ch.field.split(":", 1)[1]
+                if owner not in owner_ids:
+                    bad("field", f"unknown owner id {owner!r}")
+                    continue
+                mine = (stakes["site_id"] == ch.site) & (stakes["owner_id"] == owner)
+                old = stakes.loc[mine, "equity_pct"].iloc[0] if mine.any() else ""
+                operator = stakes.loc[mine, "operator"].iloc[0] if mine.any() else "false"
+                stakes = stakes[~mine]
+                if ch.value not in ("", "0", "0.0"):
+                    row = {"site_id": ch.site, "owner_id": owner, "equity_pct": ch.value,
+                           "operator": operator, "as_of": when[:4], "sources": cite["id"]}
+                    stakes = pd.concat([stakes, pd.DataFrame([row])], ignore_index=True)
+            elif ch.field in _EDITABLE:
+                old = sites.at[ch.site, ch.field]
+                sites.at[ch.site, ch.field] = ch.value
+                if ch.field == "sources":
+                    pass
+                elif cite["id"] not in sites.at[ch.site, "sources"].split(";"):
+                    sites.at[ch.site, "sources"] = ";".join(
+                        [s for s in sites.at[ch.site, "sources"].split(";") if s] + [cite["id"]])
+                if ch.field == "stage":
+                    events.append({"site_id": ch.site, "date": when, "date_precision": "day",
+                                   "event": "stage", "stage": ch.value,
+                                   "detail": ch.note or "recorded in the store",
+                                   "sources": cite["id"]})
+            else:
+                bad("field", f"unknown field {ch.field!r} (a site column, or stake:OWNER_ID)")
+                continue
+            if str(old) == ch.value:
+                continue
+            logged.append((ch.site, ch.field, str(old), ch.value, cite["id"], ch.note))
+
+        if not problems:
+            problems += self._check(sites, stakes, file, last_row, source_ids | set(new_sources),
+                                    owner_ids)
+        if problems:
+            raise DataError(problems)
+        if not logged:
+            return 0
+        touched = sorted({s for s, *_ in logged})
+        _update_sites(conn, _as_text(sites.loc[touched].reset_index(drop=True)))
+        conn.execute(f"DELETE FROM ownership WHERE site_id IN ({','.join('?' * len(touched))})", touched)
+        _insert(conn, "ownership", OWNERSHIP_COLUMNS,
+                _as_text(stakes[stakes["site_id"].isin(touched)][[c.name for c in OWNERSHIP_COLUMNS]]))
+        fresh = [s for k, s in new_sources.items() if k not in source_ids]
+        if fresh:
+            _insert(conn, "sources", SOURCE_COLUMNS, _as_text(pd.DataFrame(fresh)))
+        if events:
+            _insert(conn, "stage_events", EVENT_COLUMNS,
+                    pd.DataFrame(events).reindex(columns=[c.name for c in EVENT_COLUMNS]))
+        batch = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM changes").fetchone()[0]
+        at = _now()
+        conn.executemany("INSERT INTO changes (batch, at, author, site_id, field, old_value, "
+                         "new_value, source, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [(batch, at, author, *row) for row in logged])
+        return len(logged)
+
+    def _check(self, sites, stakes, file, last_row, source_ids, owner_ids) -> list[Problem]:
+        """The bundled data's rules on the edited rows; problems name the change's row."""
+        frame = sites.reset_index(drop=True)
+        frame[ROW] = frame["id"].map(last_row).fillna(0).astype(int)
+        parsed, problems = parse_table(frame, SITE_COLUMNS, file)
+        if not problems:
+            problems = check_sites(parsed, file, source_ids=source_ids, countries=load_countries(),
+                                   states=load_us_states())
+        if not stakes.empty:
+            st = stakes.reset_index(drop=True)
+            st[ROW] = st["site_id"].map(last_row).fillna(0).astype(int)
+            keep = {ROW, *(c.name for c in OWNERSHIP_COLUMNS)}
+            st = st.drop(columns=[c for c in st.columns if c not in keep])
+            parsed_st, p = parse_table(_as_text(st, keep_row=True), OWNERSHIP_COLUMNS, file)
+            problems += p or check_ownership(parsed_st, file, site_ids=set(sites.index),
+                                             owner_ids=owner_ids, source_ids=source_ids)
+        return problems
+
+    def import_file(self, path: Path | str, *, preset: str | None = None,
+                    mapping: Path | str | None = None, author: str | None = None, **options) -> int:
+        """Add the sites of any file ``minetrack import`` reads (one transaction); a site
+        whose id is already in the store is refused. Each row's citation becomes a source.
+        Returns the number of sites added."""
+        from geo.facts.importing import import_sites
+
+        imported = import_sites(path, preset=preset, mapping=mapping, **options)
+        frame = _as_text(pd.DataFrame(imported.sites.drop(columns="geometry")))
+        name = display_path(Path(path))
+        cites: dict[str, dict] = {}
+        ids: list[str] = []
+        for cell in frame.get("citation", pd.Series([""] * len(frame))):
+            if not cell:
+                ids.append("")
+                continue
+            row = citation_row(cell) if re.search(r"\b(1[89]|20)\d\d\b", cell) else None
+            if row is None:
+                raise DataError([Problem(name, 0, "citation", f"citation {cell!r} has no year")])
+            cites.setdefault(row["id"], row)
+            ids.append(row["id"])
+        frame["sources"] = [";".join(x for x in (s, c) if x)
+                            for s, c in zip(frame["sources"], ids, strict=True)]
+        frame = frame.reindex(columns=_SITE_NAMES, fill_value="")
+        with self._write() as conn:
+            have = {r[0] for r in conn.execute("SELECT id FROM sites")}
+            clash = frame["id"][frame["id"].isin(have)]
+            if len(clash):
+                raise DataError([Problem(name, 0, "id", f"site {clash.iloc[0]!r} is already in the "
+                                         f"store ({len(clash)} ids clash); edit it instead")])
+            known = {r[0] for r in conn.execute("SELECT id FROM sources")}
+            fresh = [c for k, c in cites.items() if k not in known]
+            if fresh:
+                _insert(conn, "sources", SOURCE_COLUMNS, _as_text(pd.DataFrame(fresh)))
+            _insert_sites(conn, frame)
+            at = _now()
+            batch = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM changes").fetchone()[0]
+            conn.executemany(
+                "INSERT INTO changes (batch, at, author, site_id, field, old_value, new_value, "
+                "source, note) VALUES (?, ?, ?, ?, '*', '', 'added', ?, ?)",
+                [(batch, at, author or _user(), sid, src, f"imported from {Path(path).name}")
+                 for sid, src in zip(frame["id"], frame["sources"], strict=True)])
+        return len(frame)
+
+    def release(self, tag: str, *, note: str = "") -> None:
+        """Freeze the current sites and stakes as release ``tag``, with a view
+        ``release_<tag>`` that GIS programs open as a point layer."""
+        if not _TAG.fullmatch(tag):
+            raise ArgumentError(f"release tag {tag!r}: letters, digits, '.', '_' or '-' (up to 41)")
+        view = "release_" + re.sub(r"[^A-Za-z0-9_]", "_", tag)
+        cols = ", ".join(f'"{c}"' for c in _SITE_NAMES)
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM releases WHERE tag = ?", (tag,)).fetchone():
+                raise ArgumentError(f"{self.name}: release {tag!r} exists; releases are never rewritten")
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (view,)).fetchone():
+                raise ArgumentError(f"{self.name}: tag {tag!r} maps to view {view}, which exists")
+            last = conn.execute("SELECT coalesce(max(change_id), 0) FROM changes").fetchone()[0]
+            conn.execute("INSERT INTO releases VALUES (?, ?, ?, ?)", (tag, _now(), note, last))
+            conn.execute(f"INSERT INTO release_sites (release, {cols}, geom) "
+                         f"SELECT ?, {cols}, geom FROM sites", (tag,))
+            for table, columns in TABLES.items():
+                names = ", ".join(f'"{c.name}"' for c in columns)
+                conn.execute(f'INSERT INTO "release_{table}" (release, {names}) '
+                             f'SELECT ?, {names} FROM "{table}" ORDER BY rowid', (tag,))
+            conn.execute(f'CREATE VIEW "{view}" AS SELECT fid, {cols}, geom FROM release_sites '
+                         f"WHERE release = '{tag}'")
+            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id, "
+                         "last_change) VALUES (?, 'features', ?, 4326, ?)", (view, view, _now()))
+            conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 4326, 0, 0)",
+                         (view,))
+
+    def log(self, site_id: str | None = None) -> pd.DataFrame:
+        """The change log (all, or one site's): when, who, field, old and new value, source."""
+        sql = ("SELECT c.change_id, c.at, c.author, c.site_id, c.field, c.old_value, c.new_value, "
+               "c.source, s.publisher || ', ' || s.title || ', ' || s.year AS citation, c.note "
+               "FROM changes c LEFT JOIN sources s ON s.id = c.source")
+        with self._connect() as conn:
+            if site_id is None:
+                return _read(conn, sql + " ORDER BY c.change_id")
+            if conn.execute("SELECT 1 FROM sites WHERE id = ? UNION SELECT 1 FROM changes "
+                            "WHERE site_id = ?", (site_id, site_id)).fetchone() is None:
+                raise ArgumentError(f"{self.name}: unknown site id {site_id!r}")
+            return _read(conn, sql + " WHERE c.site_id = ? ORDER BY c.change_id", (site_id,))
+
+    def diff(self, tag_a: str, tag_b: str, *, moved_over_m: float = 500.0):
+        """What changed from release ``tag_a`` to ``tag_b``
+        (see :func:`~geo.facts.store.diff.diff_releases`)."""
+        from geo.facts.store.diff import diff_releases
+
+        return diff_releases(self.sites(tag_a), self.sites(tag_b), self.table("ownership", tag_a),
+                             self.table("ownership", tag_b), moved_over_m=moved_over_m)
+
+    @contextmanager
+    def folder(self, release: str | None = None) -> Iterator[Path]:
+        """A temporary data folder holding the store's tables (a release's, or the
+        current) beside links to every other bundled file; gone after the block."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="minetrack-store-") as tmp:
+            here = Path(tmp)
+            for item in bundled_data_dir().iterdir():
+                (here / item.name).symlink_to(item.resolve())
+            (here / "sites.csv").unlink()
+            (here / "sites.csv").write_text(_csv(self.sites(release)), encoding="utf-8")
+            for name in TABLES:
+                (here / f"{name}.csv").unlink(missing_ok=True)
+                table = self.table(name, release)
+                (here / f"{name}.csv").write_text(_csv(table), encoding="utf-8")
+            yield here
+
+    def export(self, output: Path | str, *, release: str | None = None) -> list[Path]:
+        """Write the sites (a release's or the current) to a GIS file (.gpkg, .geojson,
+        .parquet, .csv), or, when ``output`` is a folder, every table as the data folder's
+        CSV files (which ``minetrack validate`` checks like the bundled data)."""
+        from geo.facts.sites import to_geodataframe
+        from geo.io.write import write_layer, write_tree
+
+        output = Path(output)
+        sites = self.sites(release)
+        if output.suffix:
+            parsed, problems = parse_table(sites, SITE_COLUMNS, self.name)
+            if problems:
+                raise DataError(problems)
+            return [write_layer(to_geodataframe(parsed), output)]
+        files = {"sites.csv": _csv(sites)}
+        for name in TABLES:
+            files[f"{name}.csv"] = _csv(self.table(name, release))
+        return write_tree(output, files)
+
+
+# --- SQL plumbing -------------------------------------------------------------------------
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _read(conn: sqlite3.Connection, sql: str, params: Iterable = ()) -> pd.DataFrame:
+    cur = conn.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    return pd.DataFrame([[_text(v) for v in r] for r in rows], columns=names, dtype=object)
+
+
+def _as_text(frame: pd.DataFrame, keep_row: bool = False) -> pd.DataFrame:
+    out = frame.astype(object).map(_text)
+    if keep_row and ROW in frame.columns:
+        out[ROW] = frame[ROW].astype(int)
+    return out
+
+
+def _values(frame: pd.DataFrame, columns) -> list[tuple]:
+    kinds = [c.kind for c in columns]
+    return [tuple(_sql_value(v, k) for v, k in zip(row, kinds, strict=True))
+            for row in frame[[c.name for c in columns]].itertuples(index=False, name=None)]
+
+
+def _insert(conn, table: str, columns, frame: pd.DataFrame) -> None:
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))})',
+                     _values(frame, columns))
+
+
+def _insert_sites(conn, frame: pd.DataFrame) -> None:
+    lon = pd.to_numeric(frame["longitude"]).to_numpy(float)
+    lat = pd.to_numeric(frame["latitude"]).to_numpy(float)
+    names = ", ".join(f'"{c}"' for c in _SITE_NAMES)
+    rows = _values(frame, SITE_COLUMNS)
+    conn.executemany(f"INSERT INTO sites ({names}, geom) VALUES ({', '.join('?' * (len(_SITE_NAMES) + 1))})",
+                     [(*r, g) for r, g in zip(rows, point_blobs(lon, lat), strict=True)])
+
+
+def _update_sites(conn, frame: pd.DataFrame) -> None:
+    lon = pd.to_numeric(frame["longitude"]).to_numpy(float)
+    lat = pd.to_numeric(frame["latitude"]).to_numpy(float)
+    sets = ", ".join(f'"{c}" = ?' for c in _SITE_NAMES if c != "id")
+    rows = _values(frame, SITE_COLUMNS)
+    conn.executemany(f"UPDATE sites SET {sets}, geom = ? WHERE id = ?",
+                     [(*r[1:], g, r[0]) for r, g in zip(rows, point_blobs(lon, lat), strict=True)])
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")

@@ -1,0 +1,268 @@
+"""The tracker store: round trips, each change kind, history, refusals that write nothing,
+kill -9 and two writers, and the GeoPackage as GIS programs read it."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import fiona
+import pandas as pd
+import pyogrio
+import pytest
+
+from geo.cli import main
+from geo.core.columns import OWNERSHIP_COLUMNS, SITE_COLUMNS, SOURCE_COLUMNS
+from geo.core.errors import ArgumentError, DataError
+from geo.core.paths import data_dir
+from geo.core.tables import read_table
+from geo.facts.permits import EVENT_COLUMNS
+from geo.facts.store import Store
+from geo.facts.store.diff import diff_releases, diff_html
+
+SOURCE = "Rio Tinto, Annual report 2026, 2027, https://www.riotinto.com/invest/reports"
+TABLES = {"sites": SITE_COLUMNS, "sources": SOURCE_COLUMNS, "ownership": OWNERSHIP_COLUMNS,
+          "stage_events": EVENT_COLUMNS}
+MINETRACK = [sys.executable, "-c", "from geo.cli import main; main()"]
+
+
+@pytest.fixture(scope="module")
+def bundled_store(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("store") / "tracker.gpkg"
+    Store.init(path, from_bundled=True)
+    return path
+
+
+@pytest.fixture
+def store(bundled_store, tmp_path) -> Store:
+    copy = tmp_path / "tracker.gpkg"
+    copy.write_bytes(bundled_store.read_bytes())
+    return Store(copy)
+
+
+def _parsed(path: Path, columns) -> pd.DataFrame:
+    frame, problems = read_table(path, columns)
+    assert not problems
+    return frame[[c.name for c in columns]].reset_index(drop=True)
+
+
+def _changes(store: Store) -> int:
+    with sqlite3.connect(store.path) as conn:
+        return conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+
+
+def test_bundled_data_round_trips_through_the_store(store, tmp_path):
+    out = tmp_path / "export"
+    store.export(out)
+    for name, columns in TABLES.items():
+        pd.testing.assert_frame_equal(_parsed(out / f"{name}.csv", columns),
+                                      _parsed(data_dir() / f"{name}.csv", columns), check_dtype=False)
+    # The exported folder passes the checks of the bundled data.
+    assert main(["validate", str(out)], standalone_mode=False) is None
+
+
+def test_each_change_kind_shows_in_the_diff(store):
+    store.release("2025")
+    old = store.sites().set_index("id")
+    store.edit("resolution", {"stage": "construction", "capacity": "500", "capacity_unit": "kt Cu",
+                              "stake:bhp": "40"}, source=SOURCE, note="test", on="2026-06-01")
+    lat = float(old.at["morenci", "latitude"]) + 0.01  # about 1.1 km north
+    store.edit("morenci", {"latitude": str(lat)}, source="Freeport-McMoRan, Form 10-K 2025, 2026")
+    store.release("2026")
+    diff = store.diff("2025", "2026").set_index(["site_id", "kind", "field"])
+    assert diff.loc[("resolution", "stage", "stage"), "new"] == "construction"
+    assert diff.loc[("resolution", "stage", "stage"), "old"] == old.at["resolution", "stage"]
+    assert diff.loc[("resolution", "capacity", "capacity"), "new"] == "500.0"
+    assert diff.loc[("resolution", "owner", "stake:bhp"), ["old", "new"]].tolist() == ["45.0", "40.0"]
+    assert 1000 < diff.loc[("morenci", "moved", "location"), "moved_m"] < 1200
+    # Under a larger threshold the move is not reported; no other site changed.
+    assert "moved" not in set(store.diff("2025", "2026", moved_over_m=2000)["kind"])
+    assert set(diff.index.get_level_values("site_id")) == {"resolution", "morenci"}
+    # The stage change is a dated event of the site's history, kept in the release.
+    with store.folder("2026") as folder:
+        events = pd.read_csv(folder / "stage_events.csv", dtype=str)
+    last = events[events["site_id"] == "resolution"].iloc[-1]
+    assert (last["date"], last["stage"]) == ("2026-06-01", "construction")
+
+
+def test_added_and_removed_sites(store, tmp_path):
+    sites = store.sites()
+    a, b = sites.iloc[:-1], sites.iloc[1:]
+    own = store.table("ownership")
+    diff = diff_releases(a, b, own, own)
+    assert diff.loc[diff["kind"] == "added", "site_id"].tolist() == [sites["id"].iloc[-1]]
+    assert diff.loc[diff["kind"] == "removed", "site_id"].tolist() == [sites["id"].iloc[0]]
+
+
+def test_import_adds_sites_with_their_citation(store, tmp_path):
+    csv = tmp_path / "mine.csv"
+    csv.write_text("id,name,lat,lon,country,citation\n"
+                   "new-pit,New Pit,33.2,-110.9,USA,\"Arizona Geological Survey, Mines 2024, 2024, "
+                   "https://azgs.arizona.edu/\"\n")
+    store.release("before")
+    assert store.import_file(csv) == 1
+    store.release("after")
+    diff = store.diff("before", "after")
+    assert diff.loc[diff["kind"] == "added", "site_id"].tolist() == ["new-pit"]
+    log = store.log("new-pit")
+    assert log["citation"].iloc[0].startswith("Arizona Geological Survey")
+    with pytest.raises(DataError, match="already in the store"):
+        store.import_file(csv)
+
+
+def test_history_per_site(store):
+    store.edit("pebble", {"stage": "closed"}, source="US Army Corps of Engineers, Record of Decision, "
+               "2020, https://www.poa.usace.army.mil/", author="analyst-a", on="2020-11-25")
+    store.edit("pebble", {"notes": "ROD denied the permit"}, source=SOURCE, author="analyst-b")
+    log = store.log("pebble")
+    assert log[["author", "field"]].values.tolist() == [["analyst-a", "stage"], ["analyst-b", "notes"]]
+    assert log["new_value"].iloc[0] == "closed" and log["old_value"].iloc[0] == "permitting"
+    assert store.log("resolution").empty
+    with pytest.raises(ArgumentError, match="unknown site"):
+        store.log("no-such-site")
+
+
+@pytest.mark.parametrize(("site", "sets", "message"), [
+    ("no-such-site", ["stage=production"], "unknown site id 'no-such-site'"),
+    ("resolution", ["colour=red"], "unknown field 'colour'"),
+    ("resolution", ["stage=flying"], "unknown stage 'flying'"),
+    ("resolution", ["latitude=95"], "latitude 95.0 is outside"),
+    ("resolution", ["latitude=-33.1"], "latitude"),  # flipped sign: lands outside the USA
+    ("resolution", ["capacity=12"], "capacity is given without a unit"),
+    ("resolution", ["stake:bhp=90"], "sum to 145%"),
+    ("resolution", ["stake:nobody=10"], "unknown owner id 'nobody'"),
+])
+def test_rejected_edits_write_nothing(store, capsys, site, sets, message):
+    before = store.path.read_bytes()
+    argv = ["store", "edit", str(store.path), site, "--source", SOURCE]
+    for s in sets:
+        argv += ["--set", s]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert store.path.read_bytes() == before
+
+
+def test_a_batch_is_all_or_nothing(store, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(f"site,field,value,source,note\nresolution,stage,construction,\"{SOURCE}\",a\n"
+                    f"pebble,capacity_unit,kt Cu,\"{SOURCE}\",b\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"site,field,value,source,note\nresolution,notes,fine,\"{SOURCE}\",a\n"
+                   f"pebble,stage,nope,\"{SOURCE}\",b\n")
+    with pytest.raises(DataError, match=r"bad.csv:3 \[stage\]"):
+        store.apply(bad)
+    assert _changes(store) == 0
+    assert store.apply(good) == 2 and _changes(store) == 2
+    assert set(store.log()["site_id"]) == {"resolution", "pebble"}
+
+
+def test_the_log_is_append_only(store):
+    store.edit("pebble", {"notes": "x"}, source=SOURCE)
+    with sqlite3.connect(store.path) as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM changes")
+
+
+def test_read_only_store_refuses_writes(store):
+    ro = Store(store.path, readonly=True)
+    assert len(ro.sites()) == len(store.sites())
+    with pytest.raises(ArgumentError, match="read-only"):
+        ro.edit("pebble", {"notes": "x"}, source=SOURCE)
+
+
+def test_geopackage_opens_as_gis_layers(store):
+    store.release("v1")
+    layers = dict(pyogrio.list_layers(store.path))
+    assert layers["sites"] == "Point" and layers["release_v1"] == "Point"
+    assert {"changes", "releases", "ownership"} <= set(layers)
+    assert pyogrio.read_info(store.path, layer="sites")["crs"] == "EPSG:4326"
+    # The R-tree answers a box: exactly the sites whose coordinates lie in it.
+    box = (-111.5, 32.5, -110.5, 33.5)
+    got = set(pyogrio.read_dataframe(store.path, layer="sites", bbox=box)["id"])
+    sites = store.sites()
+    lon, lat = pd.to_numeric(sites["longitude"]), pd.to_numeric(sites["latitude"])
+    inside = set(sites["id"][lon.between(box[0], box[2]) & lat.between(box[1], box[3])])
+    assert got == inside and got
+    with fiona.open(store.path, layer="release_v1") as layer:
+        assert len(layer) == len(sites)
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM rtree_sites_geom").fetchone()[0] == len(sites)
+
+
+def test_commands_read_a_store_release(store, tmp_path, capsys):
+    store.release("a")
+    store.edit("pebble", {"stage": "closed"}, source=SOURCE)
+    store.release("b")
+    for tag, expected in (("a", False), ("b", True)):
+        main(["query", "--store", f"{store.path}@{tag}", "--stage", "closed", "--format", "csv"],
+             standalone_mode=False)
+        assert ("pebble," in capsys.readouterr().out) is expected
+    out = tmp_path / "site"
+    main(["build", "--store", f"{store.path}@b", "--out", str(out), "--map", "us_copper"],
+         standalone_mode=False)
+    assert (out / "us-copper.html").exists()
+
+
+def test_diff_html_escapes_names(store):
+    store.release("a")
+    store.edit("pebble", {"name": "<script>alert(1)</script>"}, source=SOURCE)
+    store.release("b")
+    page = diff_html(store.diff("a", "b"), "a → b")
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_writers_killed_at_random_leave_the_last_commit(bundled_store, tmp_path):
+    script = tmp_path / "writer.py"
+    script.write_text(
+        "import sys\nfrom geo.facts.store import Store\n"
+        "s = Store(sys.argv[1])\n"
+        "for i in range(1, 400):\n"
+        "    s.edit('pebble', {'notes': f'edit {i}'}, source='P, T, 2024')\n"
+        "    print(i, flush=True)\n")
+    rng = random.Random(11)
+    for attempt in range(5):
+        path = tmp_path / f"k{attempt}.gpkg"
+        path.write_bytes(bundled_store.read_bytes())
+        proc = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE,
+                                text=True, cwd=Path(__file__).parents[1])
+        time.sleep(rng.uniform(1.5, 3.5))
+        os.kill(proc.pid, signal.SIGKILL)
+        printed = proc.stdout.read().split()
+        proc.wait()
+        done = int(printed[-1]) if printed else 0
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            n = conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+            notes = conn.execute("SELECT notes FROM sites WHERE id = 'pebble'").fetchone()[0]
+        # Committed but not yet printed: at most one more than printed.
+        assert n in (done, done + 1)
+        if n:
+            assert notes == f"edit {n}"
+
+
+def test_two_writers_at_once_both_land(bundled_store, tmp_path):
+    path = tmp_path / "two.gpkg"
+    path.write_bytes(bundled_store.read_bytes())
+    files = []
+    for who, site in (("a", "pebble"), ("b", "resolution")):
+        f = tmp_path / f"{who}.csv"
+        rows = "".join(f"{site},notes,{who} {i},\"P, T, 2024\",\n" for i in range(300))
+        f.write_text("site,field,value,source,note\n" + rows)
+        files.append(f)
+    procs = [subprocess.Popen([*MINETRACK, "store", "apply", str(path), str(f)], stderr=subprocess.PIPE,
+                              text=True, cwd=Path(__file__).parents[1]) for f in files]
+    errs = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errs
+    with sqlite3.connect(path) as conn:
+        # Each batch logs only the value changes that differ from the one before: 300 each.
+        assert conn.execute("SELECT count(DISTINCT batch), count(*) FROM changes").fetchone() == (2, 600)
