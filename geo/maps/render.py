@@ -16,6 +16,7 @@ import pandas as pd
 from geo.facts.bundle import Facts
 from geo.io.write import write_tree
 from geo.maps.page import deterministic_ids, map_html, page
+from geo.maps.profiles import profile_pages
 from geo.specs.kinds import kind_of
 from geo.specs.kinds._encode import point_layer
 from geo.specs.kinds.sites import FILTER_FIELDS
@@ -105,10 +106,14 @@ def build_maps(out_dir: Path | str = "site", names: list[str] | None = None,
     """
     out_dir = Path(out_dir)
     facts = facts or Facts.from_dir()
-    pages = {}
+    pages, maps = {}, []
     for name in names or recipe_names():
         recipe = load_recipe(name)
         pages[recipe.file] = map_html(render_recipe(recipe, facts))
+        maps.append((recipe.file, recipe.title))
+    files = [f for f, _ in maps]
+    back = "world-copper.html" if "world-copper.html" in files else (files[0] if files else None)
+    pages.update(profile_pages(facts, maps, back))
     return write_tree(out_dir, pages)
 
 
