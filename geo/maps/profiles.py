@@ -51,7 +51,7 @@ def _day(value: object) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def _safe_url(url: object) -> str | None:
@@ -293,7 +293,9 @@ def _profile(site: pd.Series, facts: Facts, map_file: str | None, country_names:
         s = known.loc[i]
         title = esc(_text(s["title"]))
         url = _safe_url(s["url"])
-        link = f"<a href=\"{esc(url)}\">{title}</a>" if url else title
+        ref = _text(s["url"]).strip()
+        # A reference that is not an http(s) URL (a report number) is shown, never linked.
+        link = f"<a href=\"{esc(url)}\">{title}</a>" if url else title + (f" ({esc(ref)})" if ref else "")
         body.append(f"<li id=\"src-{n}\">{esc(_text(s['publisher']))}, {link}, {esc(_text(s['year']))}</li>")
     body.append("</ol>")
     return _doc(f"{name}: minetrack site profile", "\n".join(body))
