@@ -334,7 +334,8 @@ def _index(sites: pd.DataFrame, facts: Facts, maps: list[tuple[str, str]],
     return _doc("minetrack: maps and sites", body)
 
 
-def profile_pages(facts: Facts, maps: list[tuple[str, str]], map_file: str | None = None) -> dict[str, str]:
+def profile_pages(facts: Facts, maps: list[tuple[str, str]],
+                  map_for: dict[str, str] | None = None) -> dict[str, str]:
     """``index.html`` and ``sites/<id>.html`` texts, keyed by path relative to the build folder.
 
     Parameters
@@ -343,13 +344,15 @@ def profile_pages(facts: Facts, maps: list[tuple[str, str]], map_file: str | Non
         The facts the pages describe (sites in WGS84, EPSG:4326).
     maps
         (file, title) of each map page in the build folder, linked from the index.
-    map_file
-        The map page the profiles link back to (``#map=8/lat/lon&site=id``); none if None.
+    map_for
+        Site id to the map page its profile links back to (``#map=8/lat/lon&site=id``);
+        a site not in it gets no map link.
     """
     sites = pd.DataFrame(facts.sites.drop(columns="geometry")).sort_values("id", kind="stable")
     country_names = dict(zip(facts.countries["iso_a3"], facts.countries["name"], strict=False))
     stats = facts.stats.set_index("iso_a3") if facts.stats is not None else None
     pages = {"index.html": _index(sites, facts, maps, country_names)}
     for _, site in sites.iterrows():
-        pages[profile_path(str(site["id"]))] = _profile(site, facts, map_file, country_names, stats)
+        pages[profile_path(str(site["id"]))] = _profile(site, facts, (map_for or {}).get(str(site["id"])),
+                                                         country_names, stats)
     return pages
