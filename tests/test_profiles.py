@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -88,6 +89,22 @@ def pages_of(site: Path) -> list[Path]:
 def test_a_page_per_site_and_every_link_resolves(site):
     sites = pd.read_csv(data_dir() / "sites.csv", dtype=str)
     assert {p.name for p in (site / "sites").glob("*.html")} == {f"{safe_stem(i)}.html" for i in sites["id"]}
+    assert check_links(site) > len(sites) * 3
+
+
+def test_the_zipped_folder_unpacked_elsewhere_still_links(site, tmp_path):
+    archive = tmp_path / "site.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in sorted(site.rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(site.parent))
+    with zipfile.ZipFile(archive) as z:
+        z.extractall(tmp_path / "unpacked")
+    assert check_links(tmp_path / "unpacked" / site.name) == check_links(site)
+
+
+def check_links(site: Path) -> int:
+    """Assert every link of index.html and the profiles resolves inside ``site``; the count."""
     checked = 0
     for page in pages_of(site):
         parsed = parse(page)
@@ -103,8 +120,9 @@ def test_a_page_per_site_and_every_link_resolves(site):
             assert target.is_file(), f"{page.name}: {href} -> {target} missing"
             if parts.fragment and target == page:
                 assert parts.fragment in parsed.ids, f"{page.name}: {href} has no target"
+            assert site.resolve() in target.parents or target == site.resolve(), href
             checked += 1
-    assert checked > len(sites) * 3
+    return checked
 
 
 def test_index_links_every_map_and_every_profile(site):

@@ -84,15 +84,12 @@ def _locator(countries: pd.DataFrame, lon: float, lat: float, name: str) -> str:
     sx, sy = w / (2 * half_w), h / (2 * half_h)
     geoms = shapely.clip_by_rect(countries.geometry.values, lon - half_w, lat - half_h,
                                  lon + half_w, lat + half_h)
-    geoms = geoms[~shapely.is_empty(geoms)]
-    parts = []
-    for g in geoms:
-        for poly in getattr(g, "geoms", [g]):
-            if poly.geom_type != "Polygon":
-                continue
-            ext = np.asarray(poly.exterior.coords)
-            xy = np.column_stack([(ext[:, 0] - x0) * sx, (y0 - ext[:, 1]) * sy])
-            parts.append(_ring_path(xy))
+    parts = shapely.get_parts(geoms[~shapely.is_empty(geoms)])
+    rings = shapely.get_exterior_ring(parts[shapely.get_type_id(parts) == 3])  # polygons only
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    xy = np.round(np.column_stack([(xy[:, 0] - x0) * sx, (y0 - xy[:, 1]) * sy]), 1)
+    cuts = np.flatnonzero(np.diff(ring)) + 1
+    parts = [_ring_path(c) for c in np.split(xy, cuts)] if len(xy) else []
     path = f"<path class=\"land\" d=\"{' '.join(parts)}\"/>" if parts else ""
     return (f"<svg class=\"locator\" viewBox=\"0 0 {w:g} {h:g}\" width=\"{w:g}\" height=\"{h:g}\" "
             f"role=\"img\" aria-label=\"Locator map: {esc(name)} at {lat:.3f}, {lon:.3f}\">"
