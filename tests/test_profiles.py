@@ -312,3 +312,13 @@ def test_map_popup_links_to_the_profile_and_back(chromium, site):
     assert page.locator(".leaflet-popup-content h3").inner_text() == "Morenci"
     assert log.blocked == []
     page.close()
+
+
+def test_the_link_checker_catches_a_missing_profile(site, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)
+    (copy / "sites" / "morenci.html").unlink()
+    with pytest.raises(AssertionError, match=r"morenci\.html"):
+        check_links(copy)
