@@ -27,7 +27,8 @@ def test_help_teaches(runner):
 def test_build_writes_each_recipe(site):
     # ``site`` is `minetrack build --out DIR`, run once for the session.
     files = sorted(p.name for p in site.glob("*.html"))
-    assert files == sorted(load_recipe(n).file for n in recipe_names())
+    assert files == sorted([*(load_recipe(n).file for n in recipe_names()), "index.html"])
+    assert len(list((site / "sites").glob("*.html"))) == len(load_sites())
     assert {"us-copper.html", "world-copper.html"} <= set(files)
     assert not list(site.glob(".*"))  # no temporary files left behind
 
@@ -35,7 +36,8 @@ def test_build_writes_each_recipe(site):
 def test_build_one_map(runner, tmp_path):
     result = runner.invoke(main, ["build", "--out", str(tmp_path), "--map", "us_copper"])
     assert result.exit_code == 0
-    assert [p.name for p in tmp_path.glob("*.html")] == ["us-copper.html"]
+    assert sorted(p.name for p in tmp_path.glob("*.html")) == ["index.html", "us-copper.html"]
+    assert "us-copper.html" in result.output and "profile pages" in result.output
 
 
 def test_build_unknown_map_fails_cleanly(runner, tmp_path):

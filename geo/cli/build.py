@@ -22,8 +22,15 @@ Examples:
                    "default: all in maps/.")
 @store_option
 def command(out_dir: Path, names: tuple[str, ...]) -> None:
-    """Render map recipes to standalone HTML files, one per recipe (all or none written)."""
+    """Render map recipes to standalone HTML files, one per recipe, with index.html (every
+    map and a table of all sites) and a profile page per site in sites/ (all or none written)."""
     from geo.maps.render import build_maps
 
+    profiles = []
     for path in build_maps(out_dir, list(names) or None):
-        click.echo(str(path))
+        if path.parent.name == "sites" and path.parent.parent == out_dir:
+            profiles.append(path)
+        else:
+            click.echo(str(path))
+    if profiles:
+        click.echo(f"{out_dir / 'sites'}: {len(profiles)} site profile pages")

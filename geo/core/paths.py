@@ -53,3 +53,18 @@ def layers_dir() -> Path:
 def maps_dir() -> Path:
     """Folder holding the map recipes (``maps/``)."""
     return _bundled("maps")
+
+
+def safe_stem(name: str) -> str:
+    """A file-name stem for ``name`` (a site id) that is safe on every file system and in
+    a relative URL: ASCII letters, digits, ``-`` and ``_`` only. A name that had to be
+    changed gets a short hash of the original, so two ids never share a file."""
+    import hashlib
+    import re
+
+    text = str(name)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")[:80]
+    if stem == text and stem:
+        return stem
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+    return f"{stem}-{digest}" if stem else digest

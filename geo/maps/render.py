@@ -7,6 +7,7 @@ source its spec names; this module puts the kinds' layers into the page shell
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import folium
@@ -15,7 +16,8 @@ import pandas as pd
 
 from geo.facts.bundle import Facts
 from geo.io.write import write_tree
-from geo.maps.page import deterministic_ids, map_html, page
+from geo.maps.page import _Runtime, deterministic_ids, map_html, page
+from geo.maps.profiles import profile_pages
 from geo.specs.kinds import kind_of
 from geo.specs.kinds._encode import point_layer
 from geo.specs.kinds.sites import FILTER_FIELDS
@@ -105,10 +107,34 @@ def build_maps(out_dir: Path | str = "site", names: list[str] | None = None,
     """
     out_dir = Path(out_dir)
     facts = facts or Facts.from_dir()
-    pages = {}
+    pages, maps, drawn = {}, [], {}
     for name in names or recipe_names():
         recipe = load_recipe(name)
-        pages[recipe.file] = map_html(render_recipe(recipe, facts))
+        fmap = render_recipe(recipe, facts)
+        pages[recipe.file] = map_html(fmap)
+        maps.append((recipe.file, recipe.title))
+        drawn[recipe.file] = _point_ids(fmap)
+    # Each profile links back to the first map that draws the site, the world map first.
+    order = sorted(drawn, key=lambda f: f != _WORLD_MAP)
+    back = {}
+    for file in order:
+        for site_id in sorted(drawn[file]):
+            back.setdefault(site_id, file)
+    pages.update(profile_pages(facts, maps, back))
     return write_tree(out_dir, pages)
+
+
+_WORLD_MAP = "world-copper.html"
+
+
+def _point_ids(fmap: folium.Map) -> set[str]:
+    """Ids of the sites a rendered map draws (from the runtime's data block)."""
+    ids: set[str] = set()
+    for child in fmap._children.values():
+        if isinstance(child, _Runtime):
+            for layer in json.loads(child.json)["layers"]:
+                if layer.get("kind") not in ("polygons", "lines"):
+                    ids.update(str(i) for i in (layer.get("fields") or {}).get("id", []))
+    return ids
 
 

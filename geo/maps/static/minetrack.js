@@ -223,9 +223,17 @@
 
     popupContent: function (i) {
       var self = this, spec = this.spec;
-      return popupBox(this.field(spec.label, i), spec.popup, function (f) {
+      var box = popupBox(this.field(spec.label, i), spec.popup, function (f) {
         return self.field(f, i);
       }, spec.refs && spec.refs[i]);
+      var profile = this.field("profile", i);  // the site's page, written by minetrack build
+      if (typeof profile === "string" && /^sites\/[A-Za-z0-9_-]+\.html$/.test(profile)) {
+        var p = el("p", "mt-profile"), a = el("a", null, "Site profile");
+        a.setAttribute("href", profile);
+        p.appendChild(a);
+        box.insertBefore(p, box.children[1] || null);
+      }
+      return box;
     },
 
     openPopup: function (i) {

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from geo.core.errors import DataError, Problem
+from geo.core.paths import safe_stem
 from geo.core.tables import split_list
 from geo.specs.kinds._encode import point_layer
 from geo.specs.kinds.base import (
@@ -169,11 +170,14 @@ class SitesKind(LayerKind):
             raise DataError([Problem(layer.file, 0, f"{layer.where}.size_by",
                                      f"field {layer.size_by!r} is not numeric")])
         table, refs = site_table(rows, facts, sources)
+        # The profile page minetrack build writes for each site (geo.maps.profiles).
+        table = table.assign(profile=["sites/" + safe_stem(i) + ".html" for i in table["id"].astype(str)])
         radii, sized = radius(rows, spec.size, layer.size_by)
         palette = spec.palettes.get(layer.color_by or "", {})
         # Site popups keep a field's own name where LABELS has none (as they always have).
         popup = [(LABELS.get(f, f), f) for f in (*popup_fields, "owners")]
-        fields = sorted({"id", spec.id_field, spec.label_field, *(f for _, f in popup), "filter_commodities",
+        fields = sorted({"id", "profile", spec.id_field, spec.label_field, *(f for _, f in popup),
+                         "filter_commodities",
                          *(f for f, _ in FILTER_FIELDS if f != "commodities")})
         size_note = None
         if layer.size_by and sized:
