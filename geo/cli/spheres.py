@@ -24,10 +24,13 @@ Examples:
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
               help="Shares of this sites file (anything `minetrack import` reads) instead of the "
                    "bundled sites.")
+@click.option("--compare-published", "compare", is_flag=True,
+              help="The ten published MINING.COM / Northern Miner sphere figures beside the "
+                   "computed ones (host rule, USGS country figures), with the difference.")
 @import_options()
 @output_options(TABLE_FORMATS)
 @store_option
-def command(rule, measure, sites_file, fmt, output, **import_opts) -> None:
+def command(rule, measure, sites_file, compare, fmt, output, **import_opts) -> None:
     """Shares of copper mine output or processing capacity by control sphere.
 
     Every share is of the sites that have a figure; coverage_pct says how much of
@@ -37,6 +40,18 @@ def command(rule, measure, sites_file, fmt, output, **import_opts) -> None:
 
     from geo.facts.stats import spheres
 
+    if compare:
+        from geo.facts.spheres import load_spheres
+        from geo.facts.stats import compare_published, load_copper_stats
+
+        table = compare_published(load_copper_stats(), load_spheres())
+        emit(table, fmt, output)
+        if fmt in (None, "table") and output is None:
+            off = int((~table["within_tolerance"]).sum())
+            click.echo(f"\n{off} of {len(table)} figures differ by more than 1.5 points "
+                       "(host rule; countries without a sphere row and USGS 'Other countries' "
+                       "count to no sphere).")
+        return
     sites = read_sites_file(Path(sites_file), **import_opts).sites if sites_file else None
     table = spheres(rule, measure, sites=sites)
     if fmt not in (None, "table") or output is not None:
