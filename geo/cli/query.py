@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geo.cli._engine import dask_client, engine_options
 from geo.cli._output import emit, output_options
 from geo.cli._sites_input import import_options, read_sites_file
 from geo.cli._store_input import store_option
@@ -24,7 +25,8 @@ def _describe(ctx: click.Context) -> str:
     flags = {p.name: p.opts[0] for p in ctx.command.params if isinstance(p, click.Option)}
     parts = []
     for key, value in ctx.params.items():
-        if value in (None, False, ()) or key in ("fmt", "output", "map_file", "csv_geometry", "raw"):
+        if value in (None, False, ()) or key in ("fmt", "output", "map_file", "csv_geometry", "raw",
+                                                "engine", "scheduler", "partitions"):
             continue
         flag = flags.get(key, "--" + key.replace("_", "-"))
         shown = " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
@@ -79,11 +81,13 @@ Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS,
 @click.option("--type", "type_", metavar="TYPE[,TYPE]", help="mine, smelter, refinery, project...")
 @import_options(layer_flag="--sites-layer")
 @output_options()
+@engine_options()
 @click.option("--map", "map_file", type=FILE, help="Also render the result as a standalone HTML map.")
 @store_option
 def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, on_fed, off_federal_land,
             fed_files, farther_than, near, rail_files, road_files, port_files, power_files, infra_files,
-            layer_names_, commodity, country, type_, fmt, output, map_file, bbox, within_file,
+            layer_names_, commodity, country, type_, fmt, output, engine, scheduler, partitions, map_file,
+            bbox, within_file,
             **import_opts) -> None:
     """Sites matching every condition: stage (and its history), FAST-41, federal
     land, distance to infrastructure, commodity, country, type.
@@ -115,9 +119,14 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
         more = " ..." if len(rows) > 10 else ""
         click.echo(f"note: {source}: repaired {len(rows)} invalid polygon(s), rows "
                    f"{', '.join(map(str, rows[:10]))}{more}", err=True)
-    result = query_sites(sites, query, QueryLayers(
-        federal_land=federal, infrastructure=infrastructure, events=facts.events, fast41=facts.fast41,
-        land_status=facts.land_status))
+    client = dask_client(engine, scheduler)
+    try:
+        result = query_sites(sites, query, QueryLayers(
+            federal_land=federal, infrastructure=infrastructure, events=facts.events, fast41=facts.fast41,
+            land_status=facts.land_status), engine=engine, client=client, partitions=partitions)
+    finally:
+        if client is not None:
+            client.close()
     if output is None and fmt in (None, "table"):
         cols = [c for c in ("id", "name", "type", "country", "stage_on", "stage_since", "fast41_status",
                             "federal_agency", "federal_unit", "land_status_check") if c in result.columns]

@@ -24,6 +24,9 @@ def query_sites(
     layers: QueryLayers | None = None,
     *,
     steps: Sequence[Step] = STEPS,
+    engine: str = "local",
+    client=None,
+    partitions: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Sites matching every condition of ``query``, with a column for each question.
 
@@ -35,6 +38,10 @@ def query_sites(
         The conditions (:class:`~geo.query.conditions.Query`); none: every site.
     layers:
         What the conditions measure against (:class:`~geo.query.conditions.QueryLayers`).
+    engine:
+        ``"local"`` (this process) or ``"dask"``: the steps on ``partitions`` dask-geopandas
+        partitions scheduled on ``client`` (a :class:`distributed.Client`), the layers
+        broadcast to every worker; the answer is the local one, row for row.
 
     Returns
     -------
@@ -51,6 +58,12 @@ def query_sites(
     """
     query = query or Query()
     layers = layers or QueryLayers()
+    if engine == "dask":
+        from geo.query._engines import run_dask
+
+        return run_dask(sites, query, layers, steps, client=client, partitions=partitions)
+    if engine != "local":
+        raise ArgumentError(f"engine {engine!r}: use 'local' or 'dask'")
     out = sites
     for step in steps:
         out = step(out, query, layers)
