@@ -740,7 +740,7 @@ def test_full_disk_during_build_leaves_the_site_as_it_was(tmp_path, monkeypatch)
     site = tmp_path / "site"
     first = CliRunner().invoke(main, ["build", "--out", str(site)])
     assert first.exit_code == 0
-    before = {p.name: p.read_bytes() for p in site.iterdir()}
+    before = {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     written = []
     real = Path.write_text
 
@@ -755,5 +755,5 @@ def test_full_disk_during_build_leaves_the_site_as_it_was(tmp_path, monkeypatch)
     assert r.exit_code == 1 and "Traceback" not in r.output
     errors = [ln for ln in r.output.splitlines() if ln.startswith("error:")]
     assert errors == [f"error: {site}: cannot write: No space left on device"]
-    assert {p.name: p.read_bytes() for p in site.iterdir()} == before
+    assert {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
     assert _debris(tmp_path) == []

@@ -64,6 +64,8 @@ def test_installed_command_validates_and_builds(installed, tmp_path):
     out = tmp_path / "maps"
     result = run(installed, "build", "--out", str(out), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    names = sorted(p.name for p in out.glob("*.html"))
+    names = sorted(p.name for p in out.glob("*.html") if p.name != "index.html")
     assert {"us-copper.html", "world-copper.html"} <= set(names)
     assert len(names) == len(list((ROOT / "maps").glob("*.toml")))
+    # The installed build also writes the index and one profile page per site.
+    assert (out / "index.html").exists() and len(list((out / "sites").glob("*.html"))) > 100

@@ -24,7 +24,7 @@ from geo.core.paths import data_dir
 from geo.core.tables import read_table
 from geo.facts.permits import EVENT_COLUMNS
 from geo.facts.store import Store
-from geo.facts.store.diff import diff_releases, diff_html
+from geo.facts.store.diff import diff_html, diff_releases
 
 SOURCE = "Rio Tinto, Annual report 2026, 2027, https://www.riotinto.com/invest/reports"
 TABLES = {"sites": SITE_COLUMNS, "sources": SOURCE_COLUMNS, "ownership": OWNERSHIP_COLUMNS,
