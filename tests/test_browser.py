@@ -280,3 +280,16 @@ def test_hash_the_page_did_not_write_is_ignored_without_errors(chromium, built, 
     assert log.errors == []
     assert page.locator(".leaflet-popup").count() == 0
     page.close()
+
+
+def test_hash_view_reopens_and_stays(chromium, built):
+    # A #map= view must not be undone by the page's fitted default view (issue 14).
+    url = (built / "world-copper.html").as_uri() + "#map=6/-23/-69"
+    page, log = open_page(chromium, url)
+    drawn(page)
+    page.wait_for_timeout(800)
+    z, lat, lon = page.evaluate(f"(() => {{ const m = {APP}.map; const c = m.getCenter();"
+                                " return [m.getZoom(), c.lat, c.lng]; })()")
+    assert z == 6 and abs(lat + 23) < 0.01 and abs(lon + 69) < 0.01
+    assert log.errors == []
+    page.close()

@@ -156,16 +156,18 @@ def page(
         tiles.add_to(m)
     control = folium.LayerControl(collapsed=True, position="topright")
     control.add_to(m)
-    m.add_child(_Runtime(config, control))
-    m.get_root().html.add_child(Element(
-        f'<div class="mt-title"><div><h1>{esc(title)}</h1><p>{esc(description)}</p>'
-        f'</div></div><p id="mt-summary" class="mt-summary">{esc(summary)}</p>'))
+    # The fitted view is rendered before the runtime so that the runtime, which reads
+    # the URL hash, has the last word: a #map= view is not undone by a later fitBounds.
     if len(bounds):
         x0 = min(b[0] for b in bounds)
         y0 = min(b[1] for b in bounds)
         x1 = max(b[2] for b in bounds)
         y1 = max(b[3] for b in bounds)
         m.fit_bounds([[y0, x0], [y1, x1]], padding=(padding, padding), max_zoom=max_zoom)
+    m.add_child(_Runtime(config, control))
+    m.get_root().html.add_child(Element(
+        f'<div class="mt-title"><div><h1>{esc(title)}</h1><p>{esc(description)}</p>'
+        f'</div></div><p id="mt-summary" class="mt-summary">{esc(summary)}</p>'))
     m.summary = summary
     return m
 
