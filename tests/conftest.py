@@ -80,3 +80,51 @@ def recipe_sites(name: str, visible_only: bool = False):
             rows = rows[rows["longitude"].between(w, e) & rows["latitude"].between(so, n)]
         parts.append(rows)
     return pd.concat(parts) if parts else load_sites().iloc[0:0]
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL + PostGIS server for the whole session (see tests/pg.py)."""
+    import pg
+
+    why = pg.unavailable()
+    if why:
+        pytest.skip(f"PostGIS store tests need a server: {why}")
+    with pg.cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    """A template database with PostGIS installed."""
+    import pg
+
+    return pg.make_template(pg_server, "mt_template")
+
+
+@pytest.fixture
+def pg_url(pg_server, pg_template):
+    """A fresh database with PostGIS and nothing else."""
+    import pg
+
+    with pg.fresh_database(pg_server, pg_template) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pg_bundled_template(pg_server) -> str:
+    """A template database holding a store of the bundled data."""
+    import pg
+
+    from geo.facts.store import Store
+
+    return pg.make_template(pg_server, "mt_bundled", lambda url: Store.init(url, from_bundled=True))
+
+
+@pytest.fixture
+def pg_bundled_url(pg_server, pg_bundled_template):
+    """A fresh database holding a store of the bundled data."""
+    import pg
+
+    with pg.fresh_database(pg_server, pg_bundled_template) as url:
+        yield url

@@ -1,5 +1,6 @@
-"""The tracker store: round trips, each change kind, history, refusals that write nothing,
-kill -9 and two writers, and the GeoPackage as GIS programs read it."""
+"""The tracker store on both backends (GeoPackage and PostGIS): round trips, each change
+kind, history, refusals that write nothing, kill -9 and two writers, and the store as GIS
+programs read it."""
 
 from __future__ import annotations
 
@@ -40,10 +41,36 @@ def bundled_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def store(bundled_store, tmp_path) -> Store:
+def gpkg_store(bundled_store, tmp_path) -> Store:
     copy = tmp_path / "tracker.gpkg"
     copy.write_bytes(bundled_store.read_bytes())
     return Store(copy)
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request, tmp_path) -> Store:
+    """The bundled data in a store of each backend."""
+    if request.param == "gpkg":
+        return request.getfixturevalue("gpkg_store")
+    return Store(request.getfixturevalue("pg_bundled_url"))
+
+
+def _sql(store: Store, query: str) -> tuple:
+    """One row of a query run on the store's database directly (not through minetrack)."""
+    if store.url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(store.url, autocommit=True) as conn:
+            return conn.execute(query).fetchone()
+    with sqlite3.connect(store.url) as conn:
+        return conn.execute(query).fetchone()
+
+
+def _state(store: Store) -> list:
+    """Everything a change could touch, to compare before and after."""
+    tables = [store.sites(), store.log(), store.releases()]
+    tables += [store.table(t) for t in ("sources", "owners", "ownership", "stage_events")]
+    return [t.to_csv(index=False) for t in tables]
 
 
 def _parsed(path: Path, columns) -> pd.DataFrame:
@@ -53,8 +80,7 @@ def _parsed(path: Path, columns) -> pd.DataFrame:
 
 
 def _changes(store: Store) -> int:
-    with sqlite3.connect(store.path) as conn:
-        return conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+    return _sql(store, "SELECT count(*) FROM changes")[0]
 
 
 def test_bundled_data_round_trips_through_the_store(store, tmp_path):
@@ -139,8 +165,9 @@ def test_history_per_site(store):
     ("resolution", ["stake:nobody=10"], "unknown owner id 'nobody'"),
 ])
 def test_rejected_edits_write_nothing(store, capsys, site, sets, message):
-    before = store.path.read_bytes()
-    argv = ["store", "edit", str(store.path), site, "--source", SOURCE]
+    before = _state(store)
+    raw = store.path.read_bytes() if not store.url.startswith("postgresql") else None
+    argv = ["store", "edit", store.url, site, "--source", SOURCE]
     for s in sets:
         argv += ["--set", s]
     with pytest.raises(SystemExit) as exit_:
@@ -149,7 +176,9 @@ def test_rejected_edits_write_nothing(store, capsys, site, sets, message):
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
-    assert store.path.read_bytes() == before
+    assert _state(store) == before
+    if raw is not None:
+        assert store.path.read_bytes() == raw
 
 
 def test_a_batch_is_all_or_nothing(store, tmp_path):
@@ -168,18 +197,21 @@ def test_a_batch_is_all_or_nothing(store, tmp_path):
 
 def test_the_log_is_append_only(store):
     store.edit("pebble", {"notes": "x"}, source=SOURCE)
-    with sqlite3.connect(store.path) as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("DELETE FROM changes")
+    for sql in ("DELETE FROM changes", "UPDATE changes SET note = 'x'"):
+        with pytest.raises(Exception, match="append-only"):
+            _sql(store, sql)
+    assert _changes(store) == 1
 
 
 def test_read_only_store_refuses_writes(store):
-    ro = Store(store.path, readonly=True)
+    ro = Store(store.url, readonly=True)
     assert len(ro.sites()) == len(store.sites())
     with pytest.raises(ArgumentError, match="read-only"):
         ro.edit("pebble", {"notes": "x"}, source=SOURCE)
 
 
-def test_geopackage_opens_as_gis_layers(store):
+def test_geopackage_opens_as_gis_layers(gpkg_store):
+    store = gpkg_store
     store.release("v1")
     layers = dict(pyogrio.list_layers(store.path))
     assert layers["sites"] == "Point" and layers["release_v1"] == "Point"
@@ -204,11 +236,11 @@ def test_commands_read_a_store_release(store, tmp_path, capsys):
     store.edit("pebble", {"stage": "closed"}, source=SOURCE)
     store.release("b")
     for tag, expected in (("a", False), ("b", True)):
-        main(["query", "--store", f"{store.path}@{tag}", "--stage", "closed", "--format", "csv"],
+        main(["query", "--store", f"{store.url}@{tag}", "--stage", "closed", "--format", "csv"],
              standalone_mode=False)
         assert ("pebble," in capsys.readouterr().out) is expected
     out = tmp_path / "site"
-    main(["build", "--store", f"{store.path}@b", "--out", str(out), "--map", "us_copper"],
+    main(["build", "--store", f"{store.url}@b", "--out", str(out), "--map", "us_copper"],
          standalone_mode=False)
     assert (out / "us-copper.html").exists()
 
@@ -221,7 +253,7 @@ def test_diff_html_escapes_names(store):
     assert "<script>alert" not in page and "&lt;script&gt;" in page
 
 
-def test_writers_killed_at_random_leave_the_last_commit(bundled_store, tmp_path):
+def test_writers_killed_at_random_leave_the_last_commit(store, tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(
         "import sys\nfrom geo.facts.store import Store\n"
@@ -231,38 +263,88 @@ def test_writers_killed_at_random_leave_the_last_commit(bundled_store, tmp_path)
         "    print(i, flush=True)\n")
     rng = random.Random(11)
     for attempt in range(5):
-        path = tmp_path / f"k{attempt}.gpkg"
-        path.write_bytes(bundled_store.read_bytes())
-        proc = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE,
+        before = _changes(store)
+        proc = subprocess.Popen([sys.executable, str(script), store.url], stdout=subprocess.PIPE,
                                 text=True, cwd=Path(__file__).parents[1])
         time.sleep(rng.uniform(1.5, 3.5))
         os.kill(proc.pid, signal.SIGKILL)
         printed = proc.stdout.read().split()
         proc.wait()
         done = int(printed[-1]) if printed else 0
-        with sqlite3.connect(path) as conn:
-            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            n = conn.execute("SELECT count(*) FROM changes").fetchone()[0]
-            notes = conn.execute("SELECT notes FROM sites WHERE id = 'pebble'").fetchone()[0]
+        if not store.url.startswith("postgresql"):
+            assert _sql(store, "PRAGMA integrity_check")[0] == "ok"
+        n = _changes(store) - before
+        notes = _sql(store, "SELECT notes FROM sites WHERE id = 'pebble'")[0]
         # Committed but not yet printed: at most one more than printed.
         assert n in (done, done + 1)
         if n:
             assert notes == f"edit {n}"
+        # The store still takes writes and its sites still pass the bundled checks.
+        assert store.edit("pebble", {"notes": f"after {attempt}"}, source=SOURCE) == 1
 
 
-def test_two_writers_at_once_both_land(bundled_store, tmp_path):
-    path = tmp_path / "two.gpkg"
-    path.write_bytes(bundled_store.read_bytes())
+def test_two_writers_at_once_both_land(store, tmp_path):
     files = []
     for who, site in (("a", "pebble"), ("b", "resolution")):
         f = tmp_path / f"{who}.csv"
         rows = "".join(f"{site},notes,{who} {i},\"P, T, 2024\",\n" for i in range(300))
         f.write_text("site,field,value,source,note\n" + rows)
         files.append(f)
-    procs = [subprocess.Popen([*MINETRACK, "store", "apply", str(path), str(f)], stderr=subprocess.PIPE,
+    procs = [subprocess.Popen([*MINETRACK, "store", "apply", store.url, str(f)], stderr=subprocess.PIPE,
                               text=True, cwd=Path(__file__).parents[1]) for f in files]
     errs = [p.communicate()[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errs
-    with sqlite3.connect(path) as conn:
-        # Each batch logs only the value changes that differ from the one before: 300 each.
-        assert conn.execute("SELECT count(DISTINCT batch), count(*) FROM changes").fetchone() == (2, 600)
+    # Each batch logs only the value changes that differ from the one before: 300 each.
+    assert tuple(_sql(store, "SELECT count(DISTINCT batch), count(*) FROM changes")) == (2, 600)
+
+
+def test_postgis_layers_have_spatial_indexes(pg_url):
+    import psycopg
+
+    store = Store.init(pg_url, from_bundled=True)
+    store.release("v1")
+    with psycopg.connect(pg_url) as conn:
+        cols = dict(conn.execute("SELECT f_table_name, type || ':' || srid FROM geometry_columns"))
+        gist = {r[0] for r in conn.execute("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%gist%'")}
+        # The GiST index answers a box: exactly the sites whose coordinates lie in it.
+        box = (-111.5, 32.5, -110.5, 33.5)
+        got = {r[0] for r in conn.execute(
+            "SELECT id FROM sites WHERE ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))", box)}
+    assert cols["sites"] == "POINT:4326" and cols["release_v1"] == "POINT:4326"
+    assert {"sites", "release_sites"} <= gist
+    sites = store.sites()
+    lon, lat = pd.to_numeric(sites["longitude"]), pd.to_numeric(sites["latitude"])
+    assert got == set(sites["id"][lon.between(box[0], box[2]) & lat.between(box[1], box[3])]) and got
+
+
+def test_postgis_reader_role_reads_and_cannot_write(pg_url, capsys):
+    import uuid
+
+    import psycopg
+    from pg import database_url
+
+    Store.init(pg_url, from_bundled=True).release("v1")
+    alice = "alice_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {alice} LOGIN IN ROLE minetrack_reader")
+    as_alice = pg_url.replace("user=postgres", f"user={alice}")
+    assert as_alice != pg_url and database_url(as_alice, "x") != as_alice
+    reader = Store(as_alice)
+    assert len(reader.sites("v1")) == len(reader.sites()) > 100
+    with pytest.raises(SystemExit) as exit_:
+        main(["store", "edit", as_alice, "pebble", "--set", "notes=x", "--source", SOURCE])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 1 and "permission denied" in err and "Traceback" not in err
+    with psycopg.connect(as_alice) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("UPDATE sites SET notes = 'x'")
+    assert Store(pg_url).log().empty
+
+
+def test_store_url_keeps_its_at_sign():
+    from geo.cli._store_input import split_store
+
+    assert split_store("t.gpkg@v1") == ("t.gpkg", "v1")
+    assert split_store("postgresql://ann@db.example/tracker") == ("postgresql://ann@db.example/tracker", None)
+    assert split_store("postgresql://ann@db.example/tracker@2026-q4") == (
+        "postgresql://ann@db.example/tracker", "2026-q4")
+    assert split_store("postgresql://ann@db.example") == ("postgresql://ann@db.example", None)

@@ -12,6 +12,20 @@ from collections.abc import Callable
 import click
 
 
+def split_store(value: str) -> tuple[str, str | None]:
+    """``STORE[@TAG]`` -> (STORE, TAG or None). A ``postgresql://user@host/db`` URL keeps
+    its ``@``: only a last part that is a valid release tag (no ``/``, ``:``, ``?``...)
+    is taken as one."""
+    from geo.facts.store.tracker import TAG
+
+    head, sep, tail = value.rpartition("@")
+    if "://" in head and "/" not in head.split("://", 1)[1]:
+        return value, None  # postgresql://user@host: the @ is the URL's own
+    if sep and head and TAG.fullmatch(tail):
+        return head, tail
+    return value, None
+
+
 def store_option(fn: Callable) -> Callable:
     """Add ``--store STORE[@TAG]`` to a command."""
 
@@ -22,8 +36,8 @@ def store_option(fn: Callable) -> Callable:
         from geo.core.paths import using_data
         from geo.facts.store import open_store
 
-        path, _, tag = store.rpartition("@") if "@" in store else (store, "", "")
-        with open_store(path, readonly=True).folder(tag or None) as folder, using_data(folder):
+        url, tag = split_store(store)
+        with open_store(url, readonly=True).folder(tag) as folder, using_data(folder):
             return fn(*args, **kwargs)
 
     return click.option("--store", metavar="STORE[@TAG]",

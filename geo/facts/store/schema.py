@@ -2,7 +2,8 @@
 
 Site rows keep minetrack's own columns (:data:`~geo.core.columns.SITE_COLUMNS`) so that
 a store exports back to the bundled tables unchanged; ``geom`` is the same point as
-``longitude``/``latitude`` for GIS programs.
+``longitude``/``latitude`` for GIS programs. Each backend writes its own DDL from these
+(:mod:`geo.facts.store.backends`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ SCHEMA_VERSION = 1
 MIGRATIONS: dict[int, tuple[str, ...]] = {}
 """Version -> SQL statements that bring a store at version-1 to it (none yet)."""
 
-SQL_TYPES = {"float": "REAL", "int": "INTEGER", "bool": "TEXT"}
+BUSY_TIMEOUT_S = 30.0
+"""How long a writer waits for another writer's transaction before giving up."""
+
+SQLITE_TYPES = {"float": "REAL", "int": "INTEGER", "bool": "TEXT"}
+POSTGRES_TYPES = {"float": "DOUBLE PRECISION", "int": "BIGINT", "bool": "TEXT"}
 
 TABLES: dict[str, tuple[Column, ...]] = {
     "sources": SOURCE_COLUMNS,
@@ -31,24 +36,7 @@ SITE_TABLE = SITE_COLUMNS
 CHANGE_COLUMNS = ("change_id", "batch", "at", "author", "site_id", "field", "old_value",
                   "new_value", "source", "note")
 
-DDL = (
-    "CREATE TABLE IF NOT EXISTS minetrack_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS changes (
-        change_id INTEGER PRIMARY KEY AUTOINCREMENT, batch INTEGER NOT NULL, at TEXT NOT NULL,
-        author TEXT NOT NULL, site_id TEXT NOT NULL, field TEXT NOT NULL, old_value TEXT,
-        new_value TEXT, source TEXT NOT NULL, note TEXT)""",
-    "CREATE INDEX IF NOT EXISTS changes_site ON changes (site_id)",
-    # The log is append-only: what was recorded stays recorded.
-    """CREATE TRIGGER IF NOT EXISTS changes_no_update BEFORE UPDATE ON changes
-       BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS changes_no_delete BEFORE DELETE ON changes
-       BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END""",
-    """CREATE TABLE IF NOT EXISTS releases (
-        tag TEXT PRIMARY KEY, at TEXT NOT NULL, note TEXT, last_change INTEGER NOT NULL)""",
-)
 
-
-def columns_sql(columns: tuple[Column, ...], extra: str = "") -> str:
-    """``name TYPE, ...`` for a CREATE TABLE."""
-    body = ", ".join(f'"{c.name}" {SQL_TYPES.get(c.kind, "TEXT")}' for c in columns)
-    return f"{extra}{body}"
+def columns_sql(columns: tuple[Column, ...], types: dict[str, str] = SQLITE_TYPES) -> str:
+    """``"name" TYPE, ...`` for a CREATE TABLE (text where no type is given)."""
+    return ", ".join(f'"{c.name}" {types.get(c.kind, "TEXT")}' for c in columns)

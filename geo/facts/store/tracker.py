@@ -20,8 +20,6 @@ import csv
 import getpass
 import hashlib
 import re
-import sqlite3
-import struct
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,44 +36,13 @@ from geo.core.tables import ROW, parse_table, read_table
 from geo.facts.checks import check_ownership, check_sites
 from geo.facts.countries import load_countries, load_us_states
 from geo.facts.permits import EVENT_COLUMNS
-from geo.facts.store.schema import DDL, MIGRATIONS, SCHEMA_VERSION, TABLES, columns_sql
-
-BUSY_TIMEOUT_S = 30.0
-"""How long a writer waits for another writer's transaction before giving up."""
+from geo.facts.store.backends import backend_for
+from geo.facts.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 
 _SITE_NAMES = [c.name for c in SITE_COLUMNS]
 _EDITABLE = set(_SITE_NAMES) - {"id"}
-_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
-_APPLICATION_ID = 0x47504B47  # "GPKG"
-
-
-# --- GeoPackage geometry blobs ------------------------------------------------------------
-
-def point_blobs(lon: np.ndarray, lat: np.ndarray) -> list[bytes]:
-    """GeoPackage binary points (EPSG:4326, little-endian, no envelope), vectorised."""
-    rec = np.zeros(len(lon), dtype=[("magic", "S2"), ("version", "u1"), ("flags", "u1"),
-                                    ("srs", "<i4"), ("order", "u1"), ("kind", "<u4"),
-                                    ("x", "<f8"), ("y", "<f8")])
-    rec["magic"], rec["flags"], rec["srs"], rec["order"], rec["kind"] = b"GP", 1, 4326, 1, 1
-    rec["x"], rec["y"] = lon, lat
-    raw = rec.tobytes()
-    size = rec.dtype.itemsize
-    return [raw[i:i + size] for i in range(0, len(raw), size)]
-
-
-def _blob_xy(blob: bytes | None) -> tuple[float, float] | None:
-    if not blob or blob[:2] != b"GP" or blob[3] & 0x10:
-        return None
-    skip = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(blob[3] >> 1) & 7]
-    return struct.unpack_from("<dd" if blob[8 + skip] == 1 else ">dd", blob, 8 + skip + 5)
-
-
-def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
-    # GDAL's R-tree triggers call these GeoPackage SQL functions; plain SQLite lacks them.
-    conn.create_function("ST_IsEmpty", 1, lambda b: int(_blob_xy(b) is None), deterministic=True)
-    for name, k in (("ST_MinX", 0), ("ST_MaxX", 0), ("ST_MinY", 1), ("ST_MaxY", 1)):
-        conn.create_function(name, 1, lambda b, k=k: (_blob_xy(b) or (None, None))[k],
-                             deterministic=True)
+TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
+"""What a release tag may be."""
 
 
 # --- values as the CSV tables hold them ---------------------------------------------------
@@ -154,66 +121,44 @@ def read_changes(path: Path | str) -> list[Change]:
 
 
 def open_store(url: Path | str, *, readonly: bool = False) -> Store:
-    """The store at ``url`` (a GeoPackage path); FileError when it is not a minetrack store."""
+    """The store at ``url`` (a GeoPackage path or a ``postgresql://`` URL); FileError when
+    it is not a minetrack store."""
     return Store(url, readonly=readonly)
 
 
 class Store:
-    """A minetrack tracker store in one GeoPackage file (see the module docstring)."""
+    """A minetrack tracker store in a GeoPackage file or a PostGIS database (see the
+    module docstring)."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False):
-        text = str(path)
-        if text.startswith(("postgresql://", "postgres://")):
-            raise ArgumentError("PostGIS stores are not available in this version; "
-                                "give a GeoPackage path")
-        self.path = Path(path)
-        self.name = display_path(self.path)
+    def __init__(self, url: Path | str, *, readonly: bool = False):
+        self._db = backend_for(url)
+        self.url = str(url)
+        self.name = self._db.name
         self.readonly = readonly
-        if not self.path.exists():
-            raise FileError(f"{self.name}: no such store (create it with minetrack store init)")
         with self._connect() as conn:
             self._check_schema(conn)
 
+    @property
+    def path(self) -> Path:
+        """The GeoPackage file (GeoPackage stores only)."""
+        return self._db.path
+
     # -- connections and transactions -------------------------------------------------------
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        uri = f"{self.path.resolve().as_uri()}?mode={'ro' if self.readonly else 'rw'}"
-        try:
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise FileError(f"{self.name}: cannot open the store ({exc})") from None
-        try:
-            _register_gpkg_functions(conn)
-            conn.execute("PRAGMA synchronous = FULL")
-            yield conn
-        except sqlite3.DatabaseError as exc:
-            raise FileError(f"{self.name}: {exc}") from None
-        finally:
-            conn.close()
+    def _connect(self):
+        return self._db.connect(self.readonly)
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self):
         if self.readonly:
             raise ArgumentError(f"{self.name}: the store is open read-only")
-        with self._connect() as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise FileError(f"{self.name}: another writer holds the store "
-                                f"(waited {BUSY_TIMEOUT_S:g} s: {exc})") from None
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._connect() as conn, self._db.transaction(conn):
+            yield conn
 
-    def _check_schema(self, conn: sqlite3.Connection) -> None:
-        try:
+    def _check_schema(self, conn) -> None:
+        row = None
+        if self._db.relation_exists(conn, "minetrack_meta"):
             row = conn.execute("SELECT value FROM minetrack_meta WHERE key = 'schema_version'").fetchone()
-        except sqlite3.DatabaseError:
-            row = None
         if row is None:
             raise FileError(f"{self.name}: not a minetrack store (no minetrack_meta table)")
         version = int(row[0])
@@ -221,74 +166,35 @@ class Store:
             raise FileError(f"{self.name}: store schema {version} is newer than this minetrack "
                             f"({SCHEMA_VERSION}); upgrade minetrack")
         if version < SCHEMA_VERSION and not self.readonly:
-            with self._write() as w:
+            with self._db.transaction(conn):
                 for v in range(version + 1, SCHEMA_VERSION + 1):
                     for sql in MIGRATIONS.get(v, ()):
-                        w.execute(sql)
-                w.execute("UPDATE minetrack_meta SET value = ? WHERE key = 'schema_version'",
-                          (str(SCHEMA_VERSION),))
+                        conn.execute(sql)
+                conn.execute("UPDATE minetrack_meta SET value = ? WHERE key = 'schema_version'",
+                             (str(SCHEMA_VERSION),))
 
     # -- creation ---------------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: Path | str, *, from_bundled: bool = False,
+    def init(cls, url: Path | str, *, from_bundled: bool = False,
              data: Path | str | None = None) -> Store:
-        """Create a store at ``path`` (which must not exist), empty or holding the bundled
-        data (or the data folder ``data``). Written to a temporary file and moved into
-        place, so a failed init leaves nothing behind."""
-        import geopandas as gpd
-        import pyogrio
-
-        from geo.io.write import atomic_path
-
-        path = Path(path)
-        if path.exists():
-            raise FileError(f"{display_path(path)}: already exists; a store is created only once")
-        if path.suffix.lower() != ".gpkg":
-            raise ArgumentError(f"{display_path(path)}: a store is a GeoPackage (.gpkg) file")
-        dtypes = {"float": "float64", "int": "int64"}
-        empty = gpd.GeoDataFrame({c.name: pd.Series([], dtype=dtypes.get(c.kind, object))
-                                  for c in SITE_COLUMNS},
-                                 geometry=gpd.GeoSeries([], crs="EPSG:4326"))
-        with atomic_path(path) as tmp:
-            pyogrio.write_dataframe(empty, tmp, layer="sites", driver="GPKG", geometry_type="Point",
-                                    layer_options={"FID": "fid", "GEOMETRY_NAME": "geom",
-                                                   "SPATIAL_INDEX": "YES"})
-            conn = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                _register_gpkg_functions(conn)
-                conn.execute("BEGIN")
-                cls._create_tables(conn)
-                if from_bundled or data:
-                    cls._load_folder(conn, Path(data) if data else data_dir())
-                conn.execute("INSERT INTO minetrack_meta VALUES ('schema_version', ?), ('created', ?)",
-                             (str(SCHEMA_VERSION), _now()))
-                conn.execute("COMMIT")
-            finally:
-                conn.close()
-        return cls(path)
+        """Create a store at ``url`` (a GeoPackage path that must not exist, or a
+        ``postgresql://`` URL of a database without a store), empty or holding the bundled
+        data (or the data folder ``data``). One transaction (a GeoPackage is built in a
+        temporary file and moved into place), so a failed init leaves nothing behind."""
+        db = backend_for(url)
+        if db.exists():
+            raise FileError(f"{db.name}: already exists; a store is created only once")
+        with db.create() as conn:
+            db.create_tables(conn)
+            if from_bundled or data:
+                cls._load_folder(db, conn, Path(data) if data else data_dir())
+            conn.execute("INSERT INTO minetrack_meta VALUES ('schema_version', ?), ('created', ?)",
+                         (str(SCHEMA_VERSION), _now()))
+        return cls(url)
 
     @staticmethod
-    def _create_tables(conn: sqlite3.Connection) -> None:
-        for sql in DDL:
-            conn.execute(sql)
-        conn.execute("CREATE UNIQUE INDEX sites_id ON sites (id)")
-        for table, columns in TABLES.items():
-            conn.execute(f'CREATE TABLE "{table}" ({columns_sql(columns)})')
-            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
-                         "VALUES (?, 'attributes', ?, ?)", (table, table, _now()))
-        conn.execute(f"CREATE TABLE release_sites (fid INTEGER PRIMARY KEY AUTOINCREMENT, "
-                     f"release TEXT NOT NULL, {columns_sql(SITE_COLUMNS)}, geom BLOB)")
-        conn.execute("CREATE INDEX release_sites_tag ON release_sites (release)")
-        for table, columns in TABLES.items():
-            conn.execute(f'CREATE TABLE "release_{table}" (release TEXT NOT NULL, {columns_sql(columns)})')
-            conn.execute(f'CREATE INDEX "release_{table}_tag" ON "release_{table}" (release)')
-        for table in ("changes", "releases"):
-            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
-                         "VALUES (?, 'attributes', ?, ?)", (table, table, _now()))
-
-    @staticmethod
-    def _load_folder(conn: sqlite3.Connection, folder: Path) -> None:
+    def _load_folder(db, conn, folder: Path) -> None:
         """Copy a data folder's tables in, after the full checks of the bundled data."""
         from geo.facts.bundle import read_facts
 
@@ -296,7 +202,7 @@ class Store:
         if problems or facts is None:
             raise DataError(problems)
         sites, _ = read_table(folder / "sites.csv", SITE_COLUMNS)
-        _insert_sites(conn, _as_text(sites[_SITE_NAMES]))
+        _insert_sites(db, conn, _as_text(sites[_SITE_NAMES]))
         for table, columns in TABLES.items():
             frame, p = read_table(folder / f"{table}.csv", columns)
             if p:
@@ -324,16 +230,16 @@ class Store:
         with self._connect() as conn:
             if release is not None:
                 self._known_release(conn, release)
-                return _read(conn, f'SELECT {cols} FROM "release_{name}" WHERE release = ? ORDER BY rowid',
-                             (release,))
-            return _read(conn, f'SELECT {cols} FROM "{name}" ORDER BY rowid')
+                return _read(conn, f'SELECT {cols} FROM "release_{name}" WHERE release = ? '
+                             f"ORDER BY {self._db.order_key}", (release,))
+            return _read(conn, f'SELECT {cols} FROM "{name}" ORDER BY {self._db.order_key}')
 
     def releases(self) -> pd.DataFrame:
         """Tags, times, notes and the last change each release includes."""
         with self._connect() as conn:
             return _read(conn, "SELECT tag, at, note, last_change FROM releases ORDER BY at, tag")
 
-    def _known_release(self, conn: sqlite3.Connection, tag: str) -> None:
+    def _known_release(self, conn, tag: str) -> None:
         if conn.execute("SELECT 1 FROM releases WHERE tag = ?", (tag,)).fetchone() is None:
             known = [r[0] for r in conn.execute("SELECT tag FROM releases ORDER BY at")]
             raise ArgumentError(f"{self.name}: no release {tag!r}"
@@ -376,7 +282,9 @@ class Store:
         marks = ",".join("?" * len(wanted))
         sites = _read(conn, f'SELECT {", ".join(chr(34) + c + chr(34) for c in _SITE_NAMES)} '
                       f"FROM sites WHERE id IN ({marks})", wanted).set_index("id", drop=False)
-        stakes = _read(conn, f"SELECT * FROM ownership WHERE site_id IN ({marks})", wanted)
+        own = ", ".join(f'"{c.name}"' for c in OWNERSHIP_COLUMNS)
+        stakes = _read(conn, f"SELECT {own} FROM ownership WHERE site_id IN ({marks}) "
+                       f"ORDER BY {self._db.order_key}", wanted)
         owner_ids = {r[0] for r in conn.execute("SELECT id FROM owners")}
         source_ids = {r[0] for r in conn.execute("SELECT id FROM sources")}
         new_sources: dict[str, dict] = {}
@@ -439,7 +347,7 @@ class Store:
         if not logged:
             return 0
         touched = sorted({s for s, *_ in logged})
-        _update_sites(conn, _as_text(sites.loc[touched].reset_index(drop=True)))
+        _update_sites(self._db, conn, _as_text(sites.loc[touched].reset_index(drop=True)))
         conn.execute(f"DELETE FROM ownership WHERE site_id IN ({','.join('?' * len(touched))})", touched)
         _insert(conn, "ownership", OWNERSHIP_COLUMNS,
                 _as_text(stakes[stakes["site_id"].isin(touched)][[c.name for c in OWNERSHIP_COLUMNS]]))
@@ -508,7 +416,7 @@ class Store:
             fresh = [c for k, c in cites.items() if k not in known]
             if fresh:
                 _insert(conn, "sources", SOURCE_COLUMNS, _as_text(pd.DataFrame(fresh)))
-            _insert_sites(conn, frame)
+            _insert_sites(self._db, conn, frame)
             at = _now()
             batch = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM changes").fetchone()[0]
             conn.executemany(
@@ -521,14 +429,14 @@ class Store:
     def release(self, tag: str, *, note: str = "") -> None:
         """Freeze the current sites and stakes as release ``tag``, with a view
         ``release_<tag>`` that GIS programs open as a point layer."""
-        if not _TAG.fullmatch(tag):
+        if not TAG.fullmatch(tag):
             raise ArgumentError(f"release tag {tag!r}: letters, digits, '.', '_' or '-' (up to 41)")
         view = "release_" + re.sub(r"[^A-Za-z0-9_]", "_", tag)
         cols = ", ".join(f'"{c}"' for c in _SITE_NAMES)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM releases WHERE tag = ?", (tag,)).fetchone():
                 raise ArgumentError(f"{self.name}: release {tag!r} exists; releases are never rewritten")
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (view,)).fetchone():
+            if self._db.relation_exists(conn, view):
                 raise ArgumentError(f"{self.name}: tag {tag!r} maps to view {view}, which exists")
             last = conn.execute("SELECT coalesce(max(change_id), 0) FROM changes").fetchone()[0]
             conn.execute("INSERT INTO releases VALUES (?, ?, ?, ?)", (tag, _now(), note, last))
@@ -537,13 +445,8 @@ class Store:
             for table, columns in TABLES.items():
                 names = ", ".join(f'"{c.name}"' for c in columns)
                 conn.execute(f'INSERT INTO "release_{table}" (release, {names}) '
-                             f'SELECT ?, {names} FROM "{table}" ORDER BY rowid', (tag,))
-            conn.execute(f'CREATE VIEW "{view}" AS SELECT fid, {cols}, geom FROM release_sites '
-                         f"WHERE release = '{tag}'")
-            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id, "
-                         "last_change) VALUES (?, 'features', ?, 4326, ?)", (view, view, _now()))
-            conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 4326, 0, 0)",
-                         (view,))
+                             f'SELECT ?, {names} FROM "{table}" ORDER BY {self._db.order_key}', (tag,))
+            self._db.create_release_view(conn, view, tag, cols)
 
     def log(self, site_id: str | None = None) -> pd.DataFrame:
         """The change log (all, or one site's): when, who, field, old and new value, source."""
@@ -617,7 +520,7 @@ def _user() -> str:
         return "unknown"
 
 
-def _read(conn: sqlite3.Connection, sql: str, params: Iterable = ()) -> pd.DataFrame:
+def _read(conn, sql: str, params: Iterable = ()) -> pd.DataFrame:
     cur = conn.execute(sql, list(params))
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()
@@ -643,22 +546,23 @@ def _insert(conn, table: str, columns, frame: pd.DataFrame) -> None:
                      _values(frame, columns))
 
 
-def _insert_sites(conn, frame: pd.DataFrame) -> None:
+def _insert_sites(db, conn, frame: pd.DataFrame) -> None:
     lon = pd.to_numeric(frame["longitude"]).to_numpy(float)
     lat = pd.to_numeric(frame["latitude"]).to_numpy(float)
     names = ", ".join(f'"{c}"' for c in _SITE_NAMES)
-    rows = _values(frame, SITE_COLUMNS)
-    conn.executemany(f"INSERT INTO sites ({names}, geom) VALUES ({', '.join('?' * (len(_SITE_NAMES) + 1))})",
-                     [(*r, g) for r, g in zip(rows, point_blobs(lon, lat), strict=True)])
+    marks = ", ".join("?" * len(_SITE_NAMES))
+    conn.executemany(f"INSERT INTO sites ({names}, geom) VALUES ({marks}, {db.point_sql()})",
+                     [(*r, *p) for r, p in zip(_values(frame, SITE_COLUMNS),
+                                               db.point_params(lon, lat), strict=True)])
 
 
-def _update_sites(conn, frame: pd.DataFrame) -> None:
+def _update_sites(db, conn, frame: pd.DataFrame) -> None:
     lon = pd.to_numeric(frame["longitude"]).to_numpy(float)
     lat = pd.to_numeric(frame["latitude"]).to_numpy(float)
     sets = ", ".join(f'"{c}" = ?' for c in _SITE_NAMES if c != "id")
-    rows = _values(frame, SITE_COLUMNS)
-    conn.executemany(f"UPDATE sites SET {sets}, geom = ? WHERE id = ?",
-                     [(*r[1:], g, r[0]) for r, g in zip(rows, point_blobs(lon, lat), strict=True)])
+    conn.executemany(f"UPDATE sites SET {sets}, geom = {db.point_sql()} WHERE id = ?",
+                     [(*r[1:], *p, r[0]) for r, p in zip(_values(frame, SITE_COLUMNS),
+                                                         db.point_params(lon, lat), strict=True)])
 
 
 def _csv(frame: pd.DataFrame) -> str:
