@@ -37,6 +37,8 @@ def store_option(fn: Callable) -> Callable:
         from geo.facts.store import open_store
 
         url, tag = split_store(store)
+        # A command may read more of the store than its tables (query: its federal land).
+        click.get_current_context().meta["minetrack.store"] = url
         with open_store(url, readonly=True).folder(tag) as folder, using_data(folder):
             return fn(*args, **kwargs)
 

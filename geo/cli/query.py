@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import geopandas as gpd
 
 from geo.cli._engine import dask_client, engine_options
 from geo.cli._output import emit, output_options
@@ -115,6 +116,11 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
     federal, infrastructure, repaired = gather_layers(
         facts.sites, infrastructure_files=files, federal_files=list(fed_files),
         layer_names=list(layer_names_))
+    store_url = click.get_current_context().meta.get("minetrack.store")
+    if federal is None and store_url:
+        from geo.facts.store import open_store
+
+        federal = open_store(store_url, readonly=True).federal_land()
     for source, rows in repaired.items():
         more = " ..." if len(rows) > 10 else ""
         click.echo(f"note: {source}: repaired {len(rows)} invalid polygon(s), rows "
@@ -145,8 +151,9 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
         from geo.maps.query_map import result_map
 
         classes = tuple(dict.fromkeys([*query.farther_than, *query.near]))
+        drawn = federal if isinstance(federal, gpd.GeoDataFrame) else None
         write_text(map_html(result_map(result, _describe(click.get_current_context()),
-                                       federal_land=federal, infrastructure=infrastructure,
+                                       federal_land=drawn, infrastructure=infrastructure,
                                        classes=classes)), map_file)
         click.echo(f"wrote map of {len(result)} sites to {map_file}", err=True)
 

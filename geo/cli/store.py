@@ -160,3 +160,18 @@ def export(store: str, tag, output: Path) -> None:
     written = _open(store, readonly=True).export(output, release=tag)
     click.echo(f"wrote {', '.join(map(str, written))}", err=True)
 
+
+
+@command.command("land")
+@STORE
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--layer", help="The layer of a multi-layer FILE (default: PAD-US's Combined, Fee, "
+                              "then Designation).")
+def land(store: str, file: Path, layer: str | None) -> None:
+    """Put a federal-land file (PAD-US, BLM SMA...) in the store, replacing any.
+
+    Queries that read the store (`minetrack query --store STORE --on-federal-land`) then
+    need no --federal-land file; on PostGIS they run as SQL where the land is.
+    """
+    n = _open(store).load_land(file, layer=layer)
+    click.echo(f"stored {n} federal-land polygons from {file.name}", err=True)

@@ -19,7 +19,7 @@ from geo.core.vocab import normalise_stage
 from geo.facts.permits import entered_between, fast_tracked, stage_at
 from geo.facts.select import filter_sites
 from geo.query.conditions import Query, QueryLayers
-from geo.spatial.coverage import outside_coverage
+from geo.spatial.coverage import footprint, outside_coverage
 from geo.spatial.federal import distance_to_land, on_federal_land
 from geo.spatial.infrastructure import PLANTS_SOURCE, nearest_infrastructure
 
@@ -98,9 +98,15 @@ def federal_land(sites, q: Query, layers: QueryLayers):
     if land is None or not len(sites):
         return sites
     agency = None if q.on_federal_land in (None, "any") else q.on_federal_land
-    out = sites.join(on_federal_land(sites, land))
-    out["federal_land_outside_coverage"] = _coverage(out, land.geometry.values, "the federal-land layer")
-    out["dist_federal_land_m"] = distance_to_land(out, land, agency)["distance_m"]
+    if isinstance(land, gpd.GeoDataFrame):
+        out = sites.join(on_federal_land(sites, land))
+        cells = footprint(land.geometry.values)
+        out["dist_federal_land_m"] = distance_to_land(out, land, agency)["distance_m"]
+    else:  # land that stays in a database answers there (geo.facts.store.land.PostgisLand)
+        out = sites.join(land.on_federal_land(sites))
+        cells = land.footprint()
+        out["dist_federal_land_m"] = land.distance_m(out, agency)
+    out["federal_land_outside_coverage"] = _coverage(out, cells, "the federal-land layer")
     if layers.land_status is not None:
         rec = layers.land_status.set_index("site_id")
         out["recorded_land_status"] = out["id"].map(rec["status"])
@@ -117,10 +123,10 @@ def federal_land(sites, q: Query, layers: QueryLayers):
     return out
 
 
-def _coverage(sites, geoms, what: str) -> np.ndarray:
-    """Per site, whether it lies outside ``geoms``' footprint; a warning naming them."""
+def _coverage(sites, cells: np.ndarray, what: str) -> np.ndarray:
+    """Per site, whether it lies outside a layer's footprint ``cells``; a warning naming them."""
     wgs = sites.geometry.to_crs("EPSG:4326") if sites.crs is not None else sites.geometry
-    outside = outside_coverage(wgs.x.to_numpy(), wgs.y.to_numpy(), geoms)
+    outside = outside_coverage(wgs.x.to_numpy(), wgs.y.to_numpy(), None, cells=cells)
     if outside.any():
         names = sites["id"].to_numpy()[outside] if "id" in sites.columns else np.flatnonzero(outside)
         more = f" and {len(names) - 5} more" if len(names) > 5 else ""
@@ -155,7 +161,7 @@ def infrastructure(sites, q: Query, layers: QueryLayers):
             files = of_class & (infra["source"] != PLANTS_SOURCE).to_numpy()
             if files.any():
                 out[f"{klass}_outside_coverage"] = _coverage(
-                    out, infra.geometry.values[files], f"the {klass} layer")
+                    out, footprint(infra.geometry.values[files]), f"the {klass} layer")
         d = out[col].to_numpy(dtype=float)
         out = out[(d <= metres) if keep_near else (np.isnan(d) | (d > metres))]
     return out

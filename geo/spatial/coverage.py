@@ -29,9 +29,15 @@ def footprint(geoms: np.ndarray, margin_cells: int = 1) -> np.ndarray:
     ``margin_cells`` (WGS 84 geometries), as sorted integer cell keys."""
     geoms = np.asarray(geoms, dtype=object)
     geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if not len(geoms):
+    return footprint_of_bounds(shapely.bounds(geoms), margin_cells)
+
+
+def footprint_of_bounds(b: np.ndarray, margin_cells: int = 1) -> np.ndarray:
+    """:func:`footprint` from the features' bounding boxes (n x 4: minx, miny, maxx, maxy,
+    degrees), for layers whose geometries stay in a database."""
+    b = np.asarray(b, dtype=float).reshape(-1, 4)
+    if not len(b):
         return np.empty(0, dtype=np.int64)
-    b = shapely.bounds(geoms)
     x0 = np.floor(b[:, 0] / CELL_DEG).astype(int) - margin_cells
     y0 = np.floor(b[:, 1] / CELL_DEG).astype(int) - margin_cells
     x1 = np.floor(b[:, 2] / CELL_DEG).astype(int) + margin_cells
@@ -49,9 +55,10 @@ def footprint(geoms: np.ndarray, margin_cells: int = 1) -> np.ndarray:
 
 
 def outside_coverage(lon: np.ndarray, lat: np.ndarray, geoms: np.ndarray,
-                     margin_cells: int = 1) -> np.ndarray:
-    """True for each point (degrees, WGS 84) outside the :func:`footprint` of ``geoms``."""
-    cells = footprint(geoms, margin_cells)
+                     margin_cells: int = 1, *, cells: np.ndarray | None = None) -> np.ndarray:
+    """True for each point (degrees, WGS 84) outside the :func:`footprint` of ``geoms``
+    (or of the given footprint ``cells``)."""
+    cells = footprint(geoms, margin_cells) if cells is None else cells
     cx = np.floor(np.asarray(lon, dtype=float) / CELL_DEG).astype(int)
     cy = np.floor(np.asarray(lat, dtype=float) / CELL_DEG).astype(int)
     return ~np.isin(_key(cx, cy), cells)

@@ -35,11 +35,20 @@ def on_federal_land(
     pts = sites.to_crs("EPSG:4326").geometry.values
     tree = shapely.STRtree(land.geometry.values)
     site_i, land_i = tree.query(pts, predicate="intersects")
-    agency = land["agency"].to_numpy()[land_i]
     unit = land["unit_name"].fillna("").astype(str).to_numpy()[land_i]
-    out = pd.DataFrame(index=np.arange(len(sites)), columns=["federal_agency", "federal_unit"], dtype=object)
+    return land_hits(sites.index, site_i, land["agency"].to_numpy()[land_i], unit)
+
+
+def land_hits(index: pd.Index, site_i: np.ndarray, agency: np.ndarray, unit: np.ndarray) -> pd.DataFrame:
+    """The :func:`on_federal_land` frame from (site position, agency, unit name) hits,
+    whoever found them (an STRtree here, ``ST_Intersects`` in a PostGIS store); unit ""
+    when unnamed."""
+    n = len(index)
+    site_i = np.asarray(site_i, dtype=np.int64)
+    agency, unit = np.asarray(agency, dtype=object), np.asarray(unit, dtype=object)
+    out = pd.DataFrame(index=np.arange(n), columns=["federal_agency", "federal_unit"], dtype=object)
     # Most sites hit one polygon or none: fill those directly; join the few overlaps.
-    counts = np.bincount(site_i, minlength=len(sites))
+    counts = np.bincount(site_i, minlength=n)
     single = counts[site_i] == 1
     out.iloc[site_i[single], 0] = agency[single]
     out.iloc[site_i[single], 1] = np.where(unit[single] == "", None, unit[single])
@@ -52,7 +61,7 @@ def on_federal_land(
             text = part.groupby("site")[field].agg(";".join)
             out.iloc[text.index.to_numpy(), col] = text.to_numpy()
     out["on_federal_land"] = out["federal_agency"].notna()
-    out.index = sites.index
+    out.index = index
     return out
 
 

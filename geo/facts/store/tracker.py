@@ -448,6 +448,23 @@ class Store:
                              f'SELECT ?, {names} FROM "{table}" ORDER BY {self._db.order_key}', (tag,))
             self._db.create_release_view(conn, view, tag, cols)
 
+    def load_land(self, path: Path | str, *, layer: str | None = None) -> int:
+        """Put a federal-land file in the store as its ``federal_land`` layer (replacing
+        any), for queries that read the store (see :mod:`geo.facts.store.land`)."""
+        from geo.facts.store.land import load_land
+
+        return load_land(self, path, layer)
+
+    def federal_land(self):
+        """The store's federal-land layer for a query: a GeoDataFrame (GeoPackage), a
+        :class:`~geo.facts.store.land.PostgisLand` answering in SQL (PostGIS), or None."""
+        from geo.facts.store.land import LAND_TABLE, PostgisLand, read_land
+
+        if self.url.startswith(("postgresql://", "postgres://")):
+            with self._connect() as conn:
+                return PostgisLand(self.url) if self._db.relation_exists(conn, LAND_TABLE) else None
+        return read_land(self)
+
     def log(self, site_id: str | None = None) -> pd.DataFrame:
         """The change log (all, or one site's): when, who, field, old and new value, source."""
         sql = ("SELECT c.change_id, c.at, c.author, c.site_id, c.field, c.old_value, c.new_value, "

@@ -175,3 +175,22 @@ class GpkgBackend:
                      "last_change) VALUES (?, 'features', ?, 4326, ?)", (view, view, _now()))
         conn.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POINT', 4326, 0, 0)",
                      (view,))
+
+    # -- layers beside the sites (federal land) ----------------------------------------------
+
+    def write_land(self, land, table: str) -> int:
+        import pyogrio
+
+        # GDAL writes the layer (with its R-tree) in one transaction of its own.
+        pyogrio.write_dataframe(land, self.path, layer=table, driver="GPKG", promote_to_multi=True,
+                                layer_options={"OVERWRITE": "YES", "SPATIAL_INDEX": "YES"})
+        return len(land)
+
+    def read_land(self, table: str):
+        import pyogrio
+
+        if table not in {name for name, _ in pyogrio.list_layers(self.path)}:
+            return None
+        land = pyogrio.read_dataframe(self.path, layer=table)
+        land["federal"] = land["federal"].astype(bool)
+        return land

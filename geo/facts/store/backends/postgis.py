@@ -214,6 +214,54 @@ class PostgisBackend:
                      f"WHERE release = '{tag}'")
 
 
+    # -- layers beside the sites (federal land) ----------------------------------------------
+
+    def write_land(self, land, table: str) -> int:
+        import shapely
+
+        text = [c for c in ("agency", "manager_type", "owner", "unit_name", "designation",
+                            "gap_status", "source") if c in land.columns]
+        cols = ", ".join(f"{c} TEXT" for c in text)
+        wkb = shapely.to_wkb(shapely.force_2d(land.geometry.values))
+        values = land[text].astype(object).where(land[text].notna(), None).to_numpy().tolist()
+        rows = [(*v, bool(f), int(r), g) for v, f, r, g in
+                zip(values, land["federal"], land["source_row"], wkb, strict=True)]
+        with self.connect(readonly=False) as conn, self.transaction(conn):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+            conn.execute(f"CREATE TABLE {table} (rid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                         f"{cols}, federal BOOLEAN, source_row BIGINT, "
+                         "geom geometry(MultiPolygon, 4326) NOT NULL)")
+            names = ", ".join([*text, "federal", "source_row", "geom"])
+            marks = ", ".join(["?"] * (len(text) + 2) + ["ST_Multi(ST_GeomFromWKB(?, 4326))"])
+            conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            conn.execute(f"CREATE INDEX {table}_geom ON {table} USING GIST (geom)")
+            # Small pieces (at most 64 vertices) make nearest-polygon distances fast: the
+            # index ranks pieces, and geography distances are taken on a few small ones.
+            conn.execute(f"DROP TABLE IF EXISTS {table}_parts")
+            conn.execute(f"CREATE TABLE {table}_parts AS SELECT rid, agency, "
+                         f"ST_Subdivide(geom, 64) AS geom FROM {table}")
+            conn.execute(f"CREATE INDEX {table}_parts_geom ON {table}_parts USING GIST (geom)")
+            conn.execute(f"ANALYZE {table}")
+            conn.execute(f"ANALYZE {table}_parts")
+        return len(rows)
+
+
+    def read_land(self, table: str):
+        import geopandas as gpd
+        import pandas as pd
+        import shapely
+
+        with self.connect(readonly=True) as conn:
+            if not self.relation_exists(conn, table):
+                return None
+            cur = conn.execute(f"SELECT *, ST_AsBinary(geom) AS wkb FROM {table} ORDER BY rid")
+            names = [d[0] for d in cur.description]
+            frame = pd.DataFrame(cur.fetchall(), columns=names)
+        geom = shapely.from_wkb(frame.pop("wkb").map(bytes).to_numpy())
+        frame = frame.drop(columns=["rid", "geom"])
+        return gpd.GeoDataFrame(frame, geometry=geom, crs="EPSG:4326")
+
+
 def _schema(conn: _Connection) -> str:
     return '"' + conn.execute("SELECT current_schema()").fetchone()[0].replace('"', '""') + '"'
 
@@ -221,3 +269,4 @@ def _schema(conn: _Connection) -> str:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
