@@ -64,7 +64,7 @@ def _blob_xy(blob: bytes | None) -> tuple[float, float] | None:
     return struct.unpack_from("<dd" if blob[8 + skip] == 1 else ">dd", blob, 8 + skip + 5)
 
 
-def _register_gpkg_functions(conn: sqlite3.Connection) -> None:
+def register_gpkg_functions(conn: sqlite3.Connection) -> None:
     # GDAL's R-tree triggers call these GeoPackage SQL functions; plain SQLite lacks them.
     conn.create_function("ST_IsEmpty", 1, lambda b: int(_blob_xy(b) is None), deterministic=True)
     for name, k in (("ST_MinX", 0), ("ST_MaxX", 0), ("ST_MinY", 1), ("ST_MaxY", 1)):
@@ -109,7 +109,7 @@ class GpkgBackend:
                                                    "SPATIAL_INDEX": "YES"})
             conn = sqlite3.connect(tmp, isolation_level=None)
             try:
-                _register_gpkg_functions(conn)
+                register_gpkg_functions(conn)
                 conn.execute("BEGIN")
                 yield conn
                 conn.execute("COMMIT")
@@ -126,7 +126,7 @@ class GpkgBackend:
         except sqlite3.Error as exc:
             raise FileError(f"{self.name}: cannot open the store ({exc})") from None
         try:
-            _register_gpkg_functions(conn)
+            register_gpkg_functions(conn)
             conn.execute("PRAGMA synchronous = FULL")
             yield conn
         except sqlite3.DatabaseError as exc:
