@@ -348,3 +348,37 @@ def test_store_url_keeps_its_at_sign():
     assert split_store("postgresql://ann@db.example/tracker@2026-q4") == (
         "postgresql://ann@db.example/tracker", "2026-q4")
     assert split_store("postgresql://ann@db.example") == ("postgresql://ann@db.example", None)
+
+
+def test_remove_a_site_keeps_it_in_the_log_and_earlier_releases(store, tmp_path, capsys):
+    store.release("before")
+    main(["store", "remove", store.url, "pebble", "--source", SOURCE, "--note", "duplicate"],
+         standalone_mode=False)
+    assert "pebble" not in set(store.sites()["id"])
+    assert "pebble" not in set(store.table("ownership")["site_id"])
+    assert "pebble" not in set(store.table("stage_events")["site_id"])
+    store.release("after")
+    diff = store.diff("before", "after")
+    assert diff.loc[diff["kind"] == "removed", "site_id"].tolist() == ["pebble"]
+    assert "pebble" in set(store.sites("before")["id"])
+    log = store.log("pebble")
+    assert log[["field", "new_value", "note"]].values.tolist()[-1] == ["*", "removed", "duplicate"]
+    # What is left still passes the bundled checks.
+    out = tmp_path / "folder"
+    store.export(out)
+    assert main(["validate", str(out)], standalone_mode=False) is None
+    with pytest.raises(SystemExit):
+        main(["store", "remove", store.url, "pebble", "--source", SOURCE])
+    assert "unknown site id 'pebble'" in capsys.readouterr().err
+
+
+def test_import_records_stakes_of_known_owners(store, tmp_path, capsys):
+    csv = tmp_path / "owned.csv"
+    csv.write_text("id,name,lat,lon,country,admin1,owners,citation\n"
+                   "owned-pit,Owned Pit,33.21,-110.95,USA,AZ,\"BHP 45%; Nobody Mining 10%\","
+                   "\"Arizona Geological Survey, Mines 2023, 2023, https://azgs.arizona.edu/\"\n")
+    main(["store", "import", store.url, str(csv)], standalone_mode=False)
+    assert "Nobody Mining" in capsys.readouterr().err
+    own = store.table("ownership")
+    row = own[own["site_id"] == "owned-pit"]
+    assert row[["owner_id", "equity_pct", "as_of"]].values.tolist() == [["bhp", "45.0", "2023"]]

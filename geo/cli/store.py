@@ -66,8 +66,13 @@ def init(store: str, from_bundled: bool) -> None:
 @click.option("--author", help="Who records it (default: your user name).")
 def import_(store: str, file: Path, preset, mapping_file, author) -> None:
     """Add the sites of any file `minetrack import` reads, in one transaction."""
-    n = _open(store).import_file(file, preset=preset, mapping=mapping_file, author=author)
-    click.echo(f"added {n} sites to {store}", err=True)
+    s = _open(store)
+    n = s.import_file(file, preset=preset, mapping=mapping_file, author=author)
+    click.echo(f"added {n} sites to {s.name}", err=True)
+    if s.unmatched_owners:
+        more = f" and {len(s.unmatched_owners) - 8} more" if len(s.unmatched_owners) > 8 else ""
+        click.echo(f"note: stakes left out (owner not in the store's owners table, or no citation): "
+                   f"{'; '.join(s.unmatched_owners[:8])}{more}", err=True)
 
 
 @command.command("edit")
@@ -90,6 +95,19 @@ def edit(store: str, site_id: str, sets, source, note, author, on_date) -> None:
         values[field.strip()] = value.strip()
     n = _open(store).edit(site_id, values, source=source, note=note, author=author, on=on_date)
     click.echo(f"{site_id}: {n} change{'s' if n != 1 else ''} recorded", err=True)
+
+
+@command.command("remove")
+@STORE
+@click.argument("site_id")
+@click.option("--source", required=True, help='"publisher, title, year, url" saying why.')
+@click.option("--note", default="", help="Why, in a few words.")
+@click.option("--author", help="Who records it (default: your user name).")
+def remove(store: str, site_id: str, source, note, author) -> None:
+    """Take a site out (with its stakes and stage events); the log and earlier releases
+    keep it."""
+    _open(store).remove(site_id, source=source, note=note, author=author)
+    click.echo(f"{site_id}: removed", err=True)
 
 
 @command.command("apply")

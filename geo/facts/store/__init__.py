@@ -15,7 +15,7 @@ from geo.facts.store.tracker import SCHEMA_VERSION, Store, open_store
 
 VERBS = {"init": "init", "import": "import_file", "edit": "edit", "apply": "apply",
          "log": "log", "release": "release", "diff": "diff", "export": "export",
-         "land": "load_land"}
+         "land": "load_land", "remove": "remove"}
 """``minetrack store`` sub-command -> :class:`Store` method."""
 
 __all__ = ["SCHEMA_VERSION", "VERBS", "Store", "open_store"]

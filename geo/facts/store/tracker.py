@@ -135,6 +135,8 @@ class Store:
         self.url = str(url)
         self.name = self._db.name
         self.readonly = readonly
+        self.unmatched_owners: list[str] = []
+        """After :meth:`import_file`: owner names whose stakes were left out."""
         with self._connect() as conn:
             self._check_schema(conn)
 
@@ -407,6 +409,7 @@ class Store:
             ids.append(row["id"])
         frame["sources"] = [";".join(x for x in (s, c) if x)
                             for s, c in zip(frame["sources"], ids, strict=True)]
+        owners_text = frame["owners"] if "owners" in frame else pd.Series([""] * len(frame))
         frame = frame.reindex(columns=_SITE_NAMES, fill_value="")
         with self._write() as conn:
             have = {r[0] for r in conn.execute("SELECT id FROM sites")}
@@ -419,6 +422,16 @@ class Store:
             if fresh:
                 _insert(conn, "sources", SOURCE_COLUMNS, _as_text(pd.DataFrame(fresh)))
             _insert_sites(self._db, conn, frame)
+            years = {k: str(c["year"]) for k, c in cites.items()}
+            stakes, self.unmatched_owners = _imported_stakes(conn, frame, owners_text, ids, years)
+            if not stakes.empty:
+                owner_ids = {r[0] for r in conn.execute("SELECT id FROM owners")}
+                parsed, p = parse_table(stakes.assign(**{ROW: 0}), OWNERSHIP_COLUMNS, name)
+                p = p or check_ownership(parsed, name, site_ids=set(frame["id"]), owner_ids=owner_ids,
+                                         source_ids=known | set(cites))
+                if p:
+                    raise DataError(p)
+                _insert(conn, "ownership", OWNERSHIP_COLUMNS, stakes)
             at = _now()
             batch = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM changes").fetchone()[0]
             conn.executemany(
@@ -449,6 +462,23 @@ class Store:
                 conn.execute(f'INSERT INTO "release_{table}" (release, {names}) '
                              f'SELECT ?, {names} FROM "{table}" ORDER BY {self._db.order_key}', (tag,))
             self._db.create_release_view(conn, view, tag, cols)
+
+    def remove(self, site_id: str, *, source: str, note: str = "", author: str | None = None) -> None:
+        """Take a site out of the store (a closed duplicate, a site that never existed),
+        with its stakes and stage events, in one transaction. The change log keeps the
+        removal with its source, and earlier releases keep the site."""
+        cite = citation_row(source)
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM sites WHERE id = ?", (site_id,)).fetchone() is None:
+                raise ArgumentError(f"{self.name}: unknown site id {site_id!r}")
+            for table, key in (("ownership", "site_id"), ("stage_events", "site_id"), ("sites", "id")):
+                conn.execute(f'DELETE FROM "{table}" WHERE "{key}" = ?', (site_id,))
+            if conn.execute("SELECT 1 FROM sources WHERE id = ?", (cite["id"],)).fetchone() is None:
+                _insert(conn, "sources", SOURCE_COLUMNS, _as_text(pd.DataFrame([cite])))
+            batch = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM changes").fetchone()[0]
+            conn.execute("INSERT INTO changes (batch, at, author, site_id, field, old_value, new_value, "
+                         "source, note) VALUES (?, ?, ?, ?, '*', 'present', 'removed', ?, ?)",
+                         (batch, _now(), author or _user(), site_id, cite["id"], note))
 
     def load_land(self, path: Path | str, *, layer: str | None = None) -> int:
         """Put a federal-land file in the store as its ``federal_land`` layer (replacing
@@ -524,6 +554,37 @@ class Store:
         for name in TABLES:
             files[f"{name}.csv"] = _csv(self.table(name, release))
         return write_tree(output, files)
+
+
+def _imported_stakes(conn, frame: pd.DataFrame, owners: pd.Series, cites: list[str],
+                     years: dict[str, str]) -> tuple[pd.DataFrame, list[str]]:
+    """Ownership rows from an imported ``owners`` column ("A 60%;B 40%"), as of the year
+    of the row's citation: owners matched to the store's owners by id or name
+    (case-insensitive). Names it does not know, and stakes of rows without a citation,
+    are returned as messages, not guessed (an owner row needs a headquarters country,
+    a stake a source)."""
+    known: dict[str, str] = {}
+    for oid, name in conn.execute("SELECT id, name FROM owners"):
+        known[oid.lower()] = oid
+        known[" ".join(name.lower().split())] = oid
+    rows, unmatched = [], []
+    for sid, cell, cite in zip(frame["id"], owners.fillna(""), cites, strict=True):
+        for entry in [e.strip() for e in str(cell).split(";") if e.strip()]:
+            m = re.fullmatch(r"(.*?)\s+(\d+(?:\.\d+)?)%", entry)
+            name, pct = (m.group(1), m.group(2)) if m else (entry, "")
+            oid = known.get(" ".join(name.lower().split()))
+            if oid is None:
+                unmatched.append(name)
+                continue
+            if not pct:
+                continue  # an owner without a stake is not an ownership row
+            if not cite:
+                unmatched.append(f"{name} (site {sid} has no citation for its stake)")
+                continue
+            rows.append({"site_id": sid, "owner_id": oid, "equity_pct": pct, "operator": "false",
+                         "as_of": years[cite], "sources": cite})
+    cols = [c.name for c in OWNERSHIP_COLUMNS]
+    return pd.DataFrame(rows, columns=cols), sorted(set(unmatched))
 
 
 # --- SQL plumbing -------------------------------------------------------------------------
