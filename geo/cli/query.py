@@ -49,8 +49,10 @@ Infrastructure classes: rail, road, port, airport, place, power, substation,
 smelter, refinery (the last two are minetrack's own plants, always available).
 Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS, BIA, OTHF.
 """)
-@click.option("--sites", "sites_file", type=FILE,
-              help="Query this sites file (anything `minetrack import` reads) instead of the bundled sites.")
+@click.option("--sites", "sites_file", type=click.Path(path_type=Path),
+              help="Query this sites file (anything `minetrack import` reads) instead of the bundled "
+                   "sites, or a GeoParquet in minetrack's columns: a folder of parts (needs a folder "
+                   "--output) is read part by part.")
 @click.option("--stage-vocabulary", metavar="VOCAB",
               help="The --sites file's stage column uses another tracker's values: gem-status, "
                    "gem-status-detail, spglobal-stage, mrds-dev-stat, permitting-dashboard-status.")
