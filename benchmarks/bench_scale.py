@@ -40,7 +40,7 @@ def best(fn, repeat: int):
 
 def line(name: str, wall: float, cpu: float, ours: float | None = None) -> None:
     ratio = f"  {wall / ours:6.2f}x" if ours else ""
-    print(f"  {name:<46} wall {wall:8.2f} s  cpu {cpu:8.2f} s{ratio}")
+    print(f"  {name:<46} wall {wall:8.2f} s  cpu {cpu:8.2f} s{ratio}", flush=True)
 
 
 def points_via_parquet(n: int, bounds, seed: int, folder: Path) -> np.ndarray:
