@@ -27,7 +27,7 @@ def _describe(ctx: click.Context) -> str:
     parts = []
     for key, value in ctx.params.items():
         if value in (None, False, ()) or key in ("fmt", "output", "map_file", "csv_geometry", "raw",
-                                                "engine", "scheduler", "partitions"):
+                                                "engine", "scheduler", "partitions", "batch_rows"):
             continue
         flag = flags.get(key, "--" + key.replace("_", "-"))
         shown = " ".join(map(str, value)) if isinstance(value, tuple) else str(value)
@@ -50,8 +50,10 @@ Infrastructure classes: rail, road, port, airport, place, power, substation,
 smelter, refinery (the last two are minetrack's own plants, always available).
 Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS, BIA, OTHF.
 """)
-@click.option("--sites", "sites_file", type=FILE,
-              help="Query this sites file (anything `minetrack import` reads) instead of the bundled sites.")
+@click.option("--sites", "sites_file", type=click.Path(path_type=Path),
+              help="Query this sites file (anything `minetrack import` reads) instead of the bundled "
+                   "sites, or a GeoParquet in minetrack's columns: a folder of parts (needs a folder "
+                   "--output) is read part by part.")
 @click.option("--stage-vocabulary", metavar="VOCAB",
               help="The --sites file's stage column uses another tracker's values: gem-status, "
                    "gem-status-detail, spglobal-stage, mrds-dev-stat, permitting-dashboard-status.")
@@ -83,12 +85,14 @@ Agencies: BLM, USFS, NPS, FWS, DOD, BOR, DOE, USACE, TVA, NASA, NOAA, NRCS, ARS,
 @import_options(layer_flag="--sites-layer")
 @output_options()
 @engine_options()
+@click.option("--batch-rows", type=click.IntRange(min=1), default=65_536, show_default=True,
+              help="With a GeoParquet --sites and a folder --output: sites per batch (bounds memory).")
 @click.option("--map", "map_file", type=FILE, help="Also render the result as a standalone HTML map.")
 @store_option
 def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked, on_fed, off_federal_land,
             fed_files, farther_than, near, rail_files, road_files, port_files, power_files, infra_files,
             layer_names_, commodity, country, type_, fmt, output, engine, scheduler, partitions, map_file,
-            bbox, within_file,
+            bbox, within_file, batch_rows,
             **import_opts) -> None:
     """Sites matching every condition: stage (and its history), FAST-41, federal
     land, distance to infrastructure, commodity, country, type.
@@ -106,6 +110,9 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
                   farther_than=list(farther_than), near=list(near), commodity=commodity, country=country,
                   type=type_)
     facts = Facts.from_dir()
+    if sites_file and _partitioned_run(sites_file, output):
+        return _run_partitioned(sites_file, output, query, facts, engine, scheduler, rail_files, road_files,
+                                port_files, power_files, infra_files, fed_files, layer_names_, batch_rows)
     if sites_file:
         sites = read_sites_file(sites_file, stage_vocabulary=stage_vocabulary, bbox=bbox,
                                 within_file=within_file, **import_opts).sites
@@ -168,3 +175,65 @@ def _clip(sites, bbox, within_file):
 
         within = read_vector(within_file)
     return clip_sites(sites, bbox=bbox, within=within)
+
+
+def _partitioned_run(sites_file: Path, output: Path | None) -> bool:
+    """A GeoParquet --sites read part by part: a folder of parts, or a file with a folder
+    --output (no suffix). Such a run writes a partitioned GeoParquet folder."""
+    from geo.query._partitioned import is_geoparquet
+
+    if not is_geoparquet(sites_file):
+        return False
+    if sites_file.is_dir() and output is None:
+        raise click.UsageError("a partitioned --sites folder needs --output FOLDER (the result is written "
+                               "as partitioned GeoParquet)")
+    return sites_file.is_dir() or (output is not None and output.suffix == "")
+
+
+def _run_partitioned(sites_file, output, query, facts, engine, scheduler, rail_files, road_files, port_files,
+                     power_files, infra_files, fed_files, layer_names_, batch_rows) -> None:
+    """Sites already in minetrack's columns as GeoParquet, streamed (local) or one part per
+    dask task, the result written part by part to the --output folder. A large
+    infrastructure layer goes to a partitioned GeoParquet beside the output and each
+    part reads only its halo of it."""
+    import shutil
+
+    from geo.query._partitioned import (
+        HALO_MIN_FEATURES,
+        run_dask_parts,
+        stream_parts,
+        write_layer_partitioned,
+    )
+    from geo.query.conditions import QueryLayers
+    from geo.query.run import gather_layers
+    from geo.query.steps import STEPS
+
+    if output.suffix:
+        raise click.UsageError(f"--output {output}: a partitioned run writes a folder; give a name without "
+                               "a suffix")
+    by_class = ((rail_files, "rail"), (road_files, "road"), (port_files, "port"), (power_files, "power"))
+    files = [(f, klass) for fs, klass in by_class for f in fs] + [_class_file(v) for v in infra_files]
+    federal, infrastructure, _ = gather_layers(facts.sites, infrastructure_files=files,
+                                               federal_files=list(fed_files), layer_names=list(layer_names_))
+    layer_path = None
+    if (query.farther_than or query.near) and len(infrastructure) >= HALO_MIN_FEATURES:
+        layer_path = output.with_name(f".{output.name}.infrastructure")
+        write_layer_partitioned(infrastructure, layer_path)
+        infrastructure = None
+    layers = QueryLayers(federal_land=federal, infrastructure=infrastructure, events=facts.events,
+                         fast41=facts.fast41, land_status=facts.land_status)
+    try:
+        if engine == "dask":
+            client = dask_client(engine, scheduler)
+            try:
+                rows = run_dask_parts(sites_file, query, layers, STEPS, client=client, out_dir=output,
+                                      layer_path=str(layer_path) if layer_path else None)
+            finally:
+                client.close()
+        else:
+            rows = stream_parts(sites_file, query, layers, STEPS, output, batch_rows=batch_rows,
+                                layer_path=str(layer_path) if layer_path else None)
+    finally:
+        if layer_path is not None:
+            shutil.rmtree(layer_path, ignore_errors=True)
+    click.echo(f"wrote {rows} sites to {output}/ (partitioned GeoParquet)", err=True)

@@ -3,7 +3,8 @@
 Rules, reported per site in ``country_rule``:
 
 - ``within``: the point lies strictly inside one polygon (fast subdivided index,
-  :mod:`geo.polygon_index`).
+  :mod:`geo.spatial.polygon_index`; invalid polygons repaired first, so the answer is
+  ``sjoin(predicate="within")`` on the repaired layer).
 - ``boundary``: the point lies on a shared border (within 1 m of two or more
   polygons); the site's stated country wins if it is one of them.
 - ``nearest``: the point lies in no polygon (a coastal plant, an island the
@@ -52,7 +53,10 @@ def polygon_index(polygons: gpd.GeoDataFrame | gpd.GeoSeries) -> PolygonIndex:
         return hit[1]
     if len(_INDEX_CACHE) > 8:
         _INDEX_CACHE.clear()
-    index = PolygonIndex(np.asarray(geoms))
+    crs = getattr(polygons, "crs", None)
+    # Antimeridian repair only where x is longitude; the file's name, if known, in errors.
+    index = PolygonIndex(np.asarray(geoms), lonlat=crs.is_geographic if crs is not None else None,
+                         source=str(polygons.attrs.get("layer_key", ("polygon layer",))[0]))
     _INDEX_CACHE[key] = (shapes, index)
     return index
 
