@@ -146,18 +146,43 @@ def test_world_totals_read_every_year_column_and_fall_back():
     assert world_totals(None).empty
 
 
+def _hand_sum(production_csv, sites_csv) -> dict[int, float]:
+    """Mine output per year recomputed from the raw CSV rows with plain Python: per mine
+    and year the first of contained/payable/recoverable, else concentrate + cathode."""
+    import csv
+
+    with open(sites_csv, encoding="utf-8") as fh:
+        mines = {r["id"] for r in csv.DictReader(fh) if r["type"] == "mine"}
+    with open(production_csv, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    per: dict[tuple[str, int], dict[str, float]] = {}
+    for r in rows:
+        if r["site"] in mines and r["commodity"].lower() == "copper":
+            kt = float(r["quantity"]) * UNITS[r["unit"]] / 1000.0
+            per.setdefault((r["site"], int(r["year"])), {})[r["basis"]] = kt
+    totals: dict[int, float] = {}
+    for (_, year), bases in per.items():
+        whole = [bases[b] for b in ("contained", "payable", "recoverable") if b in bases]
+        value = whole[0] if whole else bases.get("concentrate", 0.0) + bases.get("cathode", 0.0)
+        totals[year] = totals.get(year, 0.0) + value
+    return totals
+
+
 def test_bundled_coverage_agrees_with_the_rows(facts):
-    """Each year's coverage is recomputed here from production.csv, sites and the USGS
-    table, and must equal what `spheres --by-year` reports."""
+    """Each year's coverage is recomputed here from the raw rows and the USGS table, and
+    must equal what `spheres --by-year` reports; the spheres add up to the year's total."""
     table = production_coverage("host", facts=facts)
     stats = pd.read_csv(data_dir() / "copper_usgs_mcs2025.csv").set_index("iso_a3")
-    figures = mine_output(facts.production, facts.sites)
-    for year, value in figures.groupby("year")["kt"].sum().items():
+    totals = _hand_sum(data_dir() / "production.csv", data_dir() / "sites.csv")
+    assert totals and set(totals) == set(table["year"])
+    for year, value in totals.items():
         row = table[(table["year"] == year) & (table["sphere"] == "all")].iloc[0]
         assert row["value_kt"] == pytest.approx(value, abs=0.05)
         column = f"mine_{year}_kt"
         if column in stats.columns:
             assert row["coverage_pct"] == pytest.approx(100 * value / stats.at["WLD", column], abs=0.05)
+        else:
+            assert pd.isna(row["coverage_pct"])
         spheres = table[(table["year"] == year) & (table["sphere"] != "all")]
         assert spheres["value_kt"].sum() == pytest.approx(value, abs=0.5)
 
@@ -171,3 +196,13 @@ def test_spheres_by_year_cli_prints_coverage(runner, facts):
     assert f"production.csv {last} mine output" in result.output
     result = runner.invoke(main, ["spheres", "--by-year", "--format", "json"])
     assert result.exit_code == 0 and '"coverage_pct"' in result.output
+
+
+def test_spheres_by_year_refined_and_refused_measure(runner):
+    from geo.cli import main
+
+    result = runner.invoke(main, ["spheres", "--measure", "refined", "--format", "csv"])
+    assert result.exit_code == 0 and "refined" in result.output
+    result = runner.invoke(main, ["spheres", "--by-year", "--measure", "processing-capacity"])
+    assert result.exit_code != 0
+    assert "use --measure mine-output or refined" in result.output and "Traceback" not in result.output

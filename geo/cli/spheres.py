@@ -80,7 +80,8 @@ def _by_year(rule: str, measure: str, sites_file, fmt, output) -> None:
 
     if sites_file:
         raise ArgumentError("--by-year reads the bundled production.csv; it does not take --sites")
-    measure = "mine-output" if measure == "processing-capacity" else measure
+    if measure == "processing-capacity":
+        raise ArgumentError("--by-year sums production.csv: use --measure mine-output or refined")
     table = production_coverage(rule, measure)
     emit(table, fmt, output, columns=None if fmt not in (None, "table") or output is not None else
          ("year", "sphere", "sites", "value_kt", "share_pct", "world_kt", "coverage_pct"))
