@@ -15,12 +15,18 @@ Examples:
   minetrack spheres --rule owner --measure processing-capacity
   minetrack spheres --rule equity --format csv > equity_shares.csv
   minetrack spheres --sites my_mines.gpkg          # your sites' capacity figures, host rule
+  minetrack spheres --by-year                      # production.csv per sphere and year, coverage
+  minetrack spheres --by-year --measure refined --rule owner
 """)
 @click.option("--rule", type=click.Choice(["host", "owner", "equity"]), default="host", show_default=True,
               help="host: sphere of the site's country; owner: of the controlling owner's HQ; "
                    "equity: split by stake.")
-@click.option("--measure", type=click.Choice(["mine-output", "processing-capacity"]),
-              default="mine-output", show_default=True)
+@click.option("--measure", type=click.Choice(["mine-output", "processing-capacity", "refined"]),
+              default="mine-output", show_default=True,
+              help="refined (refined copper and SX-EW cathode by year) goes with --by-year.")
+@click.option("--by-year", "by_year", is_flag=True,
+              help="Figures of production.csv summed per year and sphere, each year against the "
+                   "USGS world total of that year (coverage_pct).")
 @click.option("--sites", "sites_file", type=click.Path(dir_okay=False),
               help="Shares of this sites file (anything `minetrack import` reads) instead of the "
                    "bundled sites.")
@@ -30,7 +36,7 @@ Examples:
 @import_options()
 @output_options(TABLE_FORMATS)
 @store_option
-def command(rule, measure, sites_file, compare, fmt, output, **import_opts) -> None:
+def command(rule, measure, sites_file, compare, by_year, fmt, output, **import_opts) -> None:
     """Shares of copper mine output or processing capacity by control sphere.
 
     Every share is of the sites that have a figure; coverage_pct says how much of
@@ -52,6 +58,9 @@ def command(rule, measure, sites_file, compare, fmt, output, **import_opts) -> N
                        "(host rule; countries without a sphere row and USGS 'Other countries' "
                        "count to no sphere).")
         return
+    if by_year or measure == "refined":
+        _by_year(rule, measure, sites_file, fmt, output)
+        return
     sites = read_sites_file(Path(sites_file), **import_opts).sites if sites_file else None
     table = spheres(rule, measure, sites=sites)
     if fmt not in (None, "table") or output is not None:
@@ -61,3 +70,33 @@ def command(rule, measure, sites_file, compare, fmt, output, **import_opts) -> N
     r = table.iloc[0]
     click.echo(f"\n{measure}, {rule} rule: sites with a figure cover {r.covered_kt:,.0f} kt of "
                f"the USGS world total {r.world_kt:,.0f} kt (coverage {r.coverage_pct:.1f}%).")
+    _coverage_lines(rule)
+
+
+def _by_year(rule: str, measure: str, sites_file, fmt, output) -> None:
+    """``--by-year``: production.csv per sphere and year, with coverage of USGS totals."""
+    from geo.core.errors import ArgumentError
+    from geo.facts.stats import production_coverage
+
+    if sites_file:
+        raise ArgumentError("--by-year reads the bundled production.csv; it does not take --sites")
+    if measure == "processing-capacity":
+        raise ArgumentError("--by-year sums production.csv: use --measure mine-output or refined")
+    table = production_coverage(rule, measure)
+    emit(table, fmt, output, columns=None if fmt not in (None, "table") or output is not None else
+         ("year", "sphere", "sites", "value_kt", "share_pct", "world_kt", "coverage_pct"))
+    if fmt in (None, "table") and output is None:
+        click.echo("")
+        _coverage_lines(rule, measure, table)
+
+
+def _coverage_lines(rule: str, measure: str = "mine-output", table=None) -> None:
+    """One line per year: how much of the USGS world total production.csv's sites cover."""
+    from geo.facts.stats import production_coverage
+
+    table = production_coverage(rule, measure) if table is None else table
+    label = "mine output" if measure == "mine-output" else "refined output"
+    for r in table[table["sphere"] == "all"].itertuples():
+        world = f"{r.world_kt:,.0f} kt ({r.coverage_pct:.1f}% covered)" if r.world_kt == r.world_kt \
+            else "no USGS world total for this year"
+        click.echo(f"production.csv {r.year} {label}: {r.sites} sites, {r.value_kt:,.0f} kt of {world}.")

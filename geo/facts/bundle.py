@@ -2,7 +2,7 @@
 
 :func:`read_facts` opens every table of a data folder exactly once, runs every
 check on it once (columns and types, ids, codes, sources, stakes, stage history
-against the sites, sphere coverage) and returns the :class:`Facts` with all the
+against the sites, production by year, sphere coverage) and returns the :class:`Facts` with all the
 problems found. ``Facts.from_dir()`` raises them; ``check_dataset()`` lists them.
 Sites then carry ``host_sphere``/``owner_sphere`` and countries their sphere and
 USGS statistics columns.
@@ -22,7 +22,7 @@ from geo.core.columns import OWNER_COLUMNS, OWNERSHIP_COLUMNS, SOURCE_COLUMNS
 from geo.core.errors import DataError, Problem, display_path
 from geo.core.paths import data_dir
 from geo.core.tables import line_numbers, read_table
-from geo.facts import permits, spheres, stage_vocab, stats, supply
+from geo.facts import permits, production, spheres, stage_vocab, stats, supply
 from geo.facts.checks import check_owners, check_ownership, check_sources
 from geo.facts.countries import load_countries
 from geo.facts.ownership import stakes, with_owners
@@ -51,6 +51,7 @@ class Facts:
     stage_vocab: pd.DataFrame | None = None
     imports: pd.DataFrame | None = None
     nir: pd.DataFrame | None = None
+    production: pd.DataFrame | None = None
     directory: Path | None = None
 
     @classmethod
@@ -130,6 +131,9 @@ def read_facts(directory: Path | str | None = None) -> tuple[Facts | None, list[
         "events": _optional(here, "stage_events.csv", sited(permits.load_stage_events), problems),
         "fast41": _optional(here, "fast41.csv", sited(permits.load_fast41), problems),
         "land_status": _optional(here, "land_status.csv", sited(permits.load_land_status), problems),
+        "production": _optional(here, production.PRODUCTION_FILE,
+                                lambda path: production.load_production(
+                                    path, site_ids=site_ids, source_ids=source_ids), problems),
         "stage_vocab": _optional(here, "stage_vocab.csv",
                                  lambda path: stage_vocab.load_stage_vocab(path, source_ids=source_ids),
                                  problems),

@@ -209,3 +209,34 @@ def compare_published(stats: pd.DataFrame, spheres_table: pd.DataFrame,
             "years": "-".join(str(y) for y in (years[0], years[-1])),
         })
     return pd.DataFrame(rows)
+
+
+def production_coverage(rule: str = "host", measure: str = "mine-output", facts=None) -> pd.DataFrame:
+    """``minetrack spheres --by-year``: the figures of ``production.csv`` summed per year
+    and per sphere of each site (``host`` or ``owner`` rule), with the USGS world total
+    of each year that a statistics table in the data folder gives and the coverage.
+
+    Columns as :func:`geo.facts.production.coverage` returns them, with ``sphere``; a
+    data folder without ``production.csv`` gives an empty table.
+    """
+    from geo.facts.bundle import Facts
+    from geo.facts.production import coverage, extra_world_tables, world_totals
+
+    facts = facts or Facts.from_dir()
+    if rule not in ("host", "owner"):
+        raise ArgumentError(f"coverage by year is by the host or owner rule, not {rule!r}")
+    if facts.production is None:
+        return pd.DataFrame(columns=["year", "sphere", "sites", "value_kt", "world_kt",
+                                     "coverage_pct", "share_pct"])
+    extra = extra_world_tables(facts.directory) if facts.directory is not None else []
+    world = world_totals(facts.stats, *extra)
+    sites = facts.sites.assign(sphere=facts.sites.get(f"{rule}_sphere", pd.Series(dtype=object))
+                               .fillna(UNATTRIBUTED))
+    table = coverage(facts.production, sites, world, measure=measure, by="sphere")
+    total = coverage(facts.production, sites, world, measure=measure).assign(sphere="all")
+    out = pd.concat([table, total.assign(share_pct=100.0)], ignore_index=True)
+    order = {s: k for k, s in enumerate([*SPHERES, UNATTRIBUTED, "all"])}
+    out = out.sort_values(["year", "sphere"], key=lambda c: c.map(order) if c.name == "sphere" else c)
+    out["rule"], out["measure"] = rule, measure
+    return out[["year", "sphere", "sites", "value_kt", "share_pct", "world_kt", "coverage_pct",
+                "rule", "measure"]].reset_index(drop=True)
