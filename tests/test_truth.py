@@ -14,9 +14,9 @@ from geo import check_dataset, load_sites
 from geo.cli import main
 from geo.core.paths import data_dir
 from geo.core.tables import split_list
-from geo.facts.checks import refused_citation
+from geo.facts.checks import check_note_points, refused_citation
 from geo.facts.permits import load_stage_events, stage_at, stages
-from geo.facts.places import check_note_points, load_places, locate, note_phrases, parse_phrases
+from geo.facts.places import load_places, locate, note_phrases, parse_phrases
 
 GEOD = Geod(ellps="WGS84")
 

@@ -29,7 +29,7 @@ from geo.core.vocab import (
     normalise_type,
 )
 from geo.facts.countries import ne_to_iso
-from geo.facts.places import check_note_points
+from geo.facts.places import GEOD, note_phrases
 from geo.spatial.join import assign_polygons, distances_to
 
 BORDER_TOLERANCE_M = 5_000.0
@@ -364,3 +364,25 @@ def unknown_sources(frame: pd.DataFrame, file: str, source_ids: set[str] | None)
     lines = line_numbers(frame)
     return [Problem(file, int(lines[i]), "sources", f"unknown source id {sid!r}")
             for i, cell in frame["sources"].items() for sid in split_list(cell) if sid not in source_ids]
+
+
+def check_note_points(sites: pd.DataFrame, file: str) -> list[Problem]:
+    """One problem per note phrase ("38 km NE of Cloncurry", see :mod:`geo.facts.places`)
+    whose place the gazetteer knows and whose point lies more than
+    :data:`~geo.facts.places.TOLERANCE` of the stated distance from where the note puts it."""
+    phrases = note_phrases(sites)
+    if phrases.empty:
+        return []
+    lines = line_numbers(sites)
+    bad = phrases[phrases["place_found"] & (phrases["off_m"] > phrases["allowed_m"])]
+    # Where the point actually is, seen from the place: distance and azimuth.
+    az, _, dist = GEOD.inv(bad["place_lon"].to_numpy(float), bad["place_lat"].to_numpy(float),
+                            bad["site_lon"].to_numpy(float), bad["site_lat"].to_numpy(float))
+    problems = []
+    for k, (i, r) in enumerate(bad.iterrows()):
+        problems.append(Problem(
+            file, int(lines[i]), "notes",
+            f"{r['id']}: note says {r['text']!r} but the point is {dist[k] / 1000:.1f} km at "
+            f"{az[k] % 360:.0f}\u00b0 from {r['place']}, {r['off_m'] / 1000:.1f} km from where the note "
+            f"puts it (allowed {r['allowed_m'] / 1000:.1f} km)"))
+    return problems

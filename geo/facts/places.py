@@ -13,7 +13,8 @@ range, a quarter of its middle plus half its width).
 
 A phrase whose place the gazetteer does not hold, or that is about another dataset's
 point ("the USGS point lies 4 km north"), is not checked: :func:`note_phrases` says
-which phrases resolved, so a test can list the bundled notes that go unchecked.
+which phrases resolved, so a test can list the bundled notes that go unchecked. The
+check that turns disagreements into problems is :func:`geo.facts.checks.check_note_points`.
 """
 
 from __future__ import annotations
@@ -27,11 +28,9 @@ import numpy as np
 import pandas as pd
 from pyproj import Geod
 
-from geo.core.errors import Problem
 from geo.core.paths import bundled_data_dir
-from geo.core.tables import line_numbers
 
-_GEOD = Geod(ellps="WGS84")
+GEOD = Geod(ellps="WGS84")
 PLACES_FILE = "places.csv"
 TOLERANCE = 0.25
 """A point may lie this fraction of the stated distance from where its note puts it."""
@@ -126,7 +125,7 @@ def locate(place: str, country: str | None, lon: float, lat: float, *,
     hits = places[places["key"] == _fold(place)]
     if hits.empty:
         return None
-    d = _GEOD.inv(np.full(len(hits), lon), np.full(len(hits), lat),
+    d = GEOD.inv(np.full(len(hits), lon), np.full(len(hits), lat),
                   hits["longitude"].to_numpy(float), hits["latitude"].to_numpy(float))[2]
     # A namesake far away (White Sulphur Springs, West Virginia, for a Montana mine) is
     # not the place meant; a point that far off is the country and state checks' business.
@@ -175,30 +174,9 @@ def note_phrases(sites: pd.DataFrame) -> pd.DataFrame:
     if found.any():
         f = out[found]
         # One vectorised forward and one inverse geodesic for all phrases at once.
-        ex_lon[found], ex_lat[found], _ = _GEOD.fwd(f["place_lon"].to_numpy(), f["place_lat"].to_numpy(),
+        ex_lon[found], ex_lat[found], _ = GEOD.fwd(f["place_lon"].to_numpy(), f["place_lat"].to_numpy(),
                                                     f["bearing_deg"].to_numpy(), f["distance_m"].to_numpy())
-        off[found] = _GEOD.inv(f["site_lon"].to_numpy(), f["site_lat"].to_numpy(),
+        off[found] = GEOD.inv(f["site_lon"].to_numpy(), f["site_lat"].to_numpy(),
                                ex_lon[found], ex_lat[found])[2]
     out["expected_lon"], out["expected_lat"], out["off_m"] = ex_lon, ex_lat, off
     return out[columns]
-
-
-def check_note_points(sites: pd.DataFrame, file: str) -> list[Problem]:
-    """One problem per note phrase whose place is known and whose point disagrees by more
-    than :data:`TOLERANCE` of the stated distance."""
-    phrases = note_phrases(sites)
-    if phrases.empty:
-        return []
-    lines = line_numbers(sites)
-    bad = phrases[phrases["place_found"] & (phrases["off_m"] > phrases["allowed_m"])]
-    # Where the point actually is, seen from the place: distance and azimuth.
-    az, _, dist = _GEOD.inv(bad["place_lon"].to_numpy(float), bad["place_lat"].to_numpy(float),
-                            bad["site_lon"].to_numpy(float), bad["site_lat"].to_numpy(float))
-    problems = []
-    for k, (i, r) in enumerate(bad.iterrows()):
-        problems.append(Problem(
-            file, int(lines[i]), "notes",
-            f"{r['id']}: note says {r['text']!r} but the point is {dist[k] / 1000:.1f} km at "
-            f"{az[k] % 360:.0f}\u00b0 from {r['place']}, {r['off_m'] / 1000:.1f} km from where the note "
-            f"puts it (allowed {r['allowed_m'] / 1000:.1f} km)"))
-    return problems
