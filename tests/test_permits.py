@@ -56,6 +56,11 @@ def test_bundled_stages_agree_with_history(events):
 def test_stage_at_a_date_and_time_in_stage(events):
     then = stage_at(events, "2016-06-30")
     now = stage_at(events, "2026-12-02")
+    # A site whose history starts later is listed as unknown on that date, not left out.
+    unknown = then[then["stage"].isna()]
+    assert len(unknown) and (unknown["known_from"] > pd.Timestamp("2016-06-30")).all()
+    assert (unknown["stage_note"] == "unknown before " + unknown["known_from"].dt.strftime("%Y-%m-%d")).all()
+    then = then[then["stage"].notna()]
     # Every site's stage on a date is the last stage event on or before it.
     for site, row in then.iterrows():
         past = events[

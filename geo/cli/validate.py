@@ -21,8 +21,10 @@ Examples:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @import_options()
 def command(paths: tuple[Path, ...], **import_opts) -> None:
-    """Check data: columns, types, ids, stages, codes, stakes, and that each site lies in the
-    country (and US state) it states. A sites file may be anything `minetrack import`
+    """Check data: columns, types, ids, stages, codes, stakes, that each site lies in the
+    country (and US state) it states and where its notes put it ("38 km NE of Cloncurry",
+    within a quarter of the distance), and that no source is an encyclopedia, a bare home page
+    or a privacy page. A sites file may be anything `minetrack import`
     reads (with its --preset or --mapping). Prints one line per problem; exit 1 if any
     (0 with --skip-invalid, which only reports them)."""
     from geo.facts.bundle import check_dataset

@@ -9,6 +9,9 @@ swapping them would fix it.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -26,6 +29,7 @@ from geo.core.vocab import (
     normalise_type,
 )
 from geo.facts.countries import ne_to_iso
+from geo.facts.places import GEOD, note_phrases
 from geo.spatial.join import assign_polygons, distances_to
 
 BORDER_TOLERANCE_M = 5_000.0
@@ -112,6 +116,7 @@ def check_sites(
 
     problems.extend(unknown_sources(sites, file, source_ids))
     problems.extend(check_locations(sites, file, countries, states))
+    problems.extend(check_note_points(sites, file))
     return problems
 
 
@@ -214,14 +219,64 @@ def _check_states(
 
 
 def check_sources(sources: pd.DataFrame, file: str) -> list[Problem]:
-    """Duplicate source ids and implausible years."""
+    """Duplicate source ids, implausible years and citations minetrack does not accept
+    (see :func:`refused_citation`)."""
     problems: list[Problem] = []
     lines = line_numbers(sources)
     for i in sources.index[_dups(sources["id"])]:
         problems.append(Problem(file, int(lines[i]), "id", f"duplicate source id {sources.at[i, 'id']!r}"))
     for i in sources.index[sources["year"].notna() & ~sources["year"].between(MIN_YEAR, MAX_YEAR)]:
         problems.append(Problem(file, int(lines[i]), "year", f"implausible year {sources.at[i, 'year']}"))
+    for column in ("url", "publisher", "title"):
+        if column not in sources.columns:
+            return problems
+    for i, r in sources.iterrows():
+        why = refused_citation(r["url"], r["publisher"], r["title"])
+        if why:
+            problems.append(Problem(file, int(lines[i]), "url", f"{r['id']}: {why}"))
     return problems
+
+
+# Encyclopedias edited by anyone or written by a model, and the mirrors that copy them:
+# never a primary document. Matched on the host (and its parents) and on the publisher.
+ENCYCLOPEDIA_HOSTS = frozenset({
+    "wikipedia.org", "wikimedia.org", "wikidata.org", "wikiwand.com", "wikimili.com", "grokipedia.com",
+    "britannica.com", "liquisearch.com", "nearbywiki.org", "pinocchiopedia.com", "piglix.com",
+    "knowpia.com", "es-academic.com", "en-academic.com", "wikiup.org", "wiki.li", "wikivisually.com",
+    "wikiclassic.com", "wikipedia-on-ipfs.org", "encyclopedia.com", "everybodywiki.com", "dbpedia.org",
+})
+_ENCYCLOPEDIA_TEXT = re.compile(
+    r"\b(?:wikipedia|grokipedia|wikidata|wikimili|wikiwand|kiwix|encyclop(?:a)?edia)\b", re.IGNORECASE)
+# The path of a site's front page: nothing, a language code or an index file.
+_HOME_PATH = re.compile(r"/?(?:[a-z]{2}(?:[-_][a-z]{2})?/?)?(?:(?:index|default|home)(?:\.\w+)?/?)?",
+                        re.IGNORECASE)
+_POLICY_PATH = re.compile(r"privacy|terms-(?:of-(?:use|service)|and-conditions)|cookie-?policy|disclaimer",
+                          re.IGNORECASE)
+
+
+def refused_citation(url: object, publisher: object = "", title: object = "") -> str:
+    """Why a citation is not a primary document, or ``""`` if nothing is wrong with it:
+    an encyclopedia (Wikipedia, Grokipedia and their mirrors), a bare home page (a URL
+    whose path is empty, a language code or an index file: it names no document) or a
+    privacy-policy / terms-of-use page. Document identifiers that are not http(s) URLs
+    are not judged."""
+    text = "" if url is None or (isinstance(url, float) and np.isnan(url)) else str(url).strip()
+    said = f"{publisher or ''} {title or ''}"
+    if _ENCYCLOPEDIA_TEXT.search(said):
+        return "cites an encyclopedia (Wikipedia, Grokipedia or a copy); cite a primary document"
+    parts = urlsplit(text) if re.match(r"https?://", text, re.IGNORECASE) else None
+    if parts is None:
+        return ""
+    host = (parts.hostname or "").lower().rstrip(".")
+    labels = host.split(".")
+    if any(".".join(labels[k:]) in ENCYCLOPEDIA_HOSTS for k in range(len(labels) - 1)) or \
+            _ENCYCLOPEDIA_TEXT.search(parts.path):
+        return f"cites an encyclopedia ({host}); cite a primary document"
+    if _POLICY_PATH.search(parts.path):
+        return "URL is a privacy-policy or terms page, not the document cited"
+    if not parts.query and _HOME_PATH.fullmatch(parts.path or ""):
+        return f"URL is a bare home page ({host}); cite the document itself"
+    return ""
 
 
 def check_owners(
@@ -309,3 +364,25 @@ def unknown_sources(frame: pd.DataFrame, file: str, source_ids: set[str] | None)
     lines = line_numbers(frame)
     return [Problem(file, int(lines[i]), "sources", f"unknown source id {sid!r}")
             for i, cell in frame["sources"].items() for sid in split_list(cell) if sid not in source_ids]
+
+
+def check_note_points(sites: pd.DataFrame, file: str) -> list[Problem]:
+    """One problem per note phrase ("38 km NE of Cloncurry", see :mod:`geo.facts.places`)
+    whose place the gazetteer knows and whose point lies more than
+    :data:`~geo.facts.places.TOLERANCE` of the stated distance from where the note puts it."""
+    phrases = note_phrases(sites)
+    if phrases.empty:
+        return []
+    lines = line_numbers(sites)
+    bad = phrases[phrases["place_found"] & (phrases["off_m"] > phrases["allowed_m"])]
+    # Where the point actually is, seen from the place: distance and azimuth.
+    az, _, dist = GEOD.inv(bad["place_lon"].to_numpy(float), bad["place_lat"].to_numpy(float),
+                            bad["site_lon"].to_numpy(float), bad["site_lat"].to_numpy(float))
+    problems = []
+    for k, (i, r) in enumerate(bad.iterrows()):
+        problems.append(Problem(
+            file, int(lines[i]), "notes",
+            f"{r['id']}: note says {r['text']!r} but the point is {dist[k] / 1000:.1f} km at "
+            f"{az[k] % 360:.0f}\u00b0 from {r['place']}, {r['off_m'] / 1000:.1f} km from where the note "
+            f"puts it (allowed {r['allowed_m'] / 1000:.1f} km)"))
+    return problems

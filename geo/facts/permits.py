@@ -172,18 +172,28 @@ def _as_timestamp(when: date | str | pd.Timestamp | None) -> pd.Timestamp:
 
 def stage_at(events: pd.DataFrame, when: date | str | None = None) -> pd.DataFrame:
     """Each site's stage on ``when`` (default today): the last stage entered on or
-    before that date, with ``since`` (the date entered) and ``days_in_stage``."""
+    before that date, with ``since`` (the date entered) and ``days_in_stage``.
+
+    Every site with a stage history gets a row. ``known_from`` is the first date its
+    history gives a stage; on an earlier date the history says nothing, so ``stage``
+    is NA and ``stage_note`` says "unknown before <date>" (not "not in permitting").
+    """
     t = _as_timestamp(when)
-    st = events[(events["event"] == "stage") & (events["date"] <= t)].sort_values(
-        ["site_id", "date"], kind="stable"
-    )
+    all_stages = events[events["event"] == "stage"]
+    known_from = all_stages.groupby("site_id")["date"].min()
+    st = all_stages[all_stages["date"] <= t].sort_values(["site_id", "date"], kind="stable")
     # A stage restated by a later event (a new source confirming it) does not restart
     # the clock: "since" is the start of the last run of the same stage.
     new_run = (st["site_id"] != st["site_id"].shift()) | (st["stage"] != st["stage"].shift())
     starts = st["date"].where(new_run).ffill()
     last = st.assign(since=starts).groupby("site_id").tail(1).set_index("site_id")
-    out = pd.DataFrame({"stage": last["stage"], "since": last["since"]})
+    out = pd.DataFrame({"stage": last["stage"], "since": last["since"]}).reindex(known_from.index)
+    out["stage"] = out["stage"].astype("object").where(out["stage"].notna(), pd.NA)
     out["days_in_stage"] = (t - out["since"]).dt.days.astype("Int64")
+    out["known_from"] = known_from
+    unknown = "unknown before " + known_from.dt.strftime("%Y-%m-%d")
+    out["stage_note"] = unknown.where(out["stage"].isna(), "")
+    out.index.name = "site_id"
     return out
 
 
@@ -211,7 +221,8 @@ def fast_tracked(fast41: pd.DataFrame) -> pd.DataFrame:
 def stages(site_id: str | None = None, *, on: date | str | None = None, fast41: bool = False,
            events: pd.DataFrame | None = None) -> pd.DataFrame:
     """``minetrack stages``: a site's dated events (``site_id``), the FAST-41 list
-    (``fast41``), or every tracked site's stage on ``on`` (default today); dates as
+    (``fast41``), or every tracked site's stage on ``on`` (default today; a site whose
+    history starts later is listed with ``stage_note`` "unknown before ..."); dates as
     ISO text."""
     if fast41:
         table = load_fast41()
@@ -223,4 +234,5 @@ def stages(site_id: str | None = None, *, on: date | str | None = None, fast41: 
             raise ArgumentError(f"no stage history for {site_id!r}")
         return table.assign(date=table["date"].dt.strftime("%Y-%m-%d"))
     table = stage_at(events, on).reset_index()
-    return table.assign(since=table["since"].dt.strftime("%Y-%m-%d"))
+    return table.assign(since=table["since"].dt.strftime("%Y-%m-%d"),
+                        known_from=table["known_from"].dt.strftime("%Y-%m-%d"))

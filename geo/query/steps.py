@@ -39,6 +39,8 @@ def stage(sites, q: Query, layers: QueryLayers):
         out["stage_on"] = out["id"].map(history["stage"]).astype("string")
         out["stage_since"] = out["id"].map(history["since"])
         out["days_in_stage"] = out["id"].map(history["days_in_stage"])
+        # A history that starts after q.on says "unknown before <date>", not "not in permitting".
+        out["stage_note"] = out["id"].map(history["stage_note"]).astype("string")
         if q.on is None:
             out["stage_on"] = out["stage_on"].fillna(out["stage"].astype("string"))
     elif "stage" in out:
