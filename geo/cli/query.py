@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import geopandas as gpd
 
 from geo.cli._engine import dask_client, engine_options
 from geo.cli._output import emit, output_options
@@ -158,6 +157,8 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
         from geo.maps.query_map import result_map
 
         classes = tuple(dict.fromkeys([*query.farther_than, *query.near]))
+        import geopandas as gpd
+
         drawn = federal if isinstance(federal, gpd.GeoDataFrame) else None
         write_text(map_html(result_map(result, _describe(click.get_current_context()),
                                        federal_land=drawn, infrastructure=infrastructure,
