@@ -11,7 +11,7 @@ import pytest
 from geo import load_sites
 from geo.facts.permits import load_stage_events
 from geo.io.infrastructure import read_infrastructure
-from geo.query._engines import run_chunked
+from geo.query._partitioned import run_chunked
 from geo.query.conditions import Query, QueryLayers
 from geo.query.run import query_sites
 from geo.query.steps import STEPS

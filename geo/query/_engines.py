@@ -12,9 +12,7 @@ the layer's memory once.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -50,42 +48,3 @@ def run_dask(sites: gpd.GeoDataFrame, query, layers, steps: Sequence, *, client=
     run = dask.delayed(lambda part, env: _run(part, *env))
     parts = client.compute([run(p, shared) for p in ddf.to_delayed()], sync=True)
     return gpd.GeoDataFrame(pd.concat(parts), geometry=sites.geometry.name, crs=sites.crs)
-
-
-def parquet_batches(path: str | Path, batch_rows: int = 65_536) -> Iterator[gpd.GeoDataFrame]:
-    """A GeoParquet file as GeoDataFrames of at most ``batch_rows`` rows, read row
-    group by row group (pyarrow), so memory is bounded by the batch, not the file."""
-    import pyarrow.parquet as pq
-
-    pf = pq.ParquetFile(path)
-    meta = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}"))
-    if not meta:
-        raise ArgumentError(f"{path}: not a GeoParquet file (no 'geo' metadata)")
-    col = meta["primary_column"]
-    crs = meta["columns"][col].get("crs", "OGC:CRS84")
-    start = 0
-    for batch in pf.iter_batches(batch_size=batch_rows):
-        frame = batch.to_pandas()
-        geom = gpd.GeoSeries.from_wkb(frame.pop(col), crs=crs)
-        frame.index = pd.RangeIndex(start, start + len(frame))
-        geom.index = frame.index
-        start += len(frame)
-        yield gpd.GeoDataFrame(frame, geometry=geom.rename(col), crs=crs)
-
-
-def run_chunked(path: str | Path, query, layers, steps: Sequence, *,
-                batch_rows: int = 65_536) -> gpd.GeoDataFrame:
-    """The steps over a GeoParquet of sites, one row-group batch at a time."""
-    parts = [_run(b, query, layers, steps) for b in parquet_batches(path, batch_rows)]
-    return gpd.GeoDataFrame(pd.concat(parts), geometry=parts[0].geometry.name, crs=parts[0].crs)
-
-
-def write_partitioned(sites: gpd.GeoDataFrame, directory: str | Path, *, partitions: int,
-                      row_group_rows: int = 8_192) -> None:
-    """``sites`` as partitioned GeoParquet, Hilbert-sorted so each partition is compact
-    in space, with small row groups and the bbox covering column."""
-    import dask_geopandas
-
-    ddf = dask_geopandas.from_geopandas(sites, npartitions=partitions)
-    ddf = ddf.spatial_shuffle(by="hilbert", npartitions=partitions)
-    ddf.to_parquet(directory, write_covering_bbox=True, row_group_size=row_group_rows)

@@ -23,6 +23,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -57,6 +58,24 @@ def hilbert_sorted(frame: gpd.GeoDataFrame, bounds=None) -> gpd.GeoDataFrame:
     return frame.iloc[np.argsort(keys.to_numpy(), kind="stable")]
 
 
+@contextmanager
+def _folder_in_place(directory: Path) -> Iterator[Path]:
+    """A temporary folder beside ``directory``, renamed onto it when the block ends
+    without error (a reader never sees half a dataset); removed otherwise."""
+    tmp = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        tmp.mkdir(parents=True)
+        yield tmp
+        if directory.exists():
+            shutil.rmtree(directory)
+        os.replace(tmp, directory)
+    except OSError as exc:
+        raise FileError.wrap(exc, directory, "cannot write") from exc
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def write_partitioned(frame: gpd.GeoDataFrame, directory: str | Path, *, partitions: int,
                       row_group_rows: int = 8_192, sort: bool = True) -> list[Path]:
     """``frame`` as a partitioned GeoParquet folder: Hilbert-sorted (``sort``), cut into
@@ -67,20 +86,10 @@ def write_partitioned(frame: gpd.GeoDataFrame, directory: str | Path, *, partiti
     if sort:
         frame = hilbert_sorted(frame)
     n = max(1, min(int(partitions), len(frame) or 1))
-    tmp = directory.with_name(f".{directory.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        tmp.mkdir(parents=True)
+    with _folder_in_place(directory) as tmp:
         edges = np.linspace(0, len(frame), n + 1).astype(int)
         for i in range(n):
             _write_part(frame.iloc[edges[i]:edges[i + 1]], tmp / f"part-{i:05d}.parquet", row_group_rows)
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(tmp, directory)
-    except OSError as exc:
-        raise FileError.wrap(exc, directory, "cannot write") from exc
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return sorted(directory.glob("part-*.parquet"))
 
 
@@ -230,22 +239,12 @@ def stream_parts(path: str | Path, query, layers, steps, out_dir: str | Path, *,
     each batch's result written as a part of ``out_dir`` (renamed into place at the end):
     memory bounded by the batch, not the file. Returns the rows written."""
     out_dir = Path(out_dir)
-    tmp = out_dir.with_name(f".{out_dir.name}.{uuid.uuid4().hex[:8]}.tmp")
     rows = 0
-    try:
-        tmp.mkdir(parents=True)
+    with _folder_in_place(out_dir) as tmp:
         for i, batch in enumerate(part_batches(path, batch_rows)):
             result = run_part(batch, query, layers, steps, layer_path)
             _write_result(result, tmp, i)
             rows += len(result)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    except OSError as exc:
-        raise FileError.wrap(exc, out_dir, "cannot write") from exc
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return rows
 
 
@@ -287,3 +286,13 @@ def run_dask_parts(path: str | Path, query, layers, steps, *, client, out_dir: s
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_chunked(path: str | Path, query, layers, steps: Sequence, *,
+                batch_rows: int = 65_536) -> gpd.GeoDataFrame:
+    """The steps over a GeoParquet of sites (file or folder), one row-group batch at a
+    time, the results gathered in memory (see :func:`stream_parts` to write them out)."""
+    from geo.query._engines import _run
+
+    parts = [_run(b, query, layers, steps) for b in part_batches(path, batch_rows)]
+    return gpd.GeoDataFrame(pd.concat(parts), geometry=parts[0].geometry.name, crs=parts[0].crs)
