@@ -38,12 +38,15 @@ Examples:
   minetrack store release tracker.gpkg 2026-q4 --note "after the Q4 reports"
   minetrack store diff tracker.gpkg 2026-q3 2026-q4 --moved-over 500m
   minetrack store export tracker.gpkg --release 2026-q4 --output sites-2026q4.gpkg
+  minetrack store remove tracker.gpkg old-dup --source "USGS, MRDS record retired, 2025"
+  minetrack store land tracker.gpkg PADUS4_0_State_AZ_GDB.zip   # then: query --store ...
+  minetrack store init postgresql://ann@db.example/tracker --from-bundled   # PostGIS
 """)
 def command() -> None:
     """A tracker store: record changes with their sources, cut releases, diff them.
 
-    STORE is a GeoPackage file; QGIS opens its sites layer, the change log and one
-    layer per release."""
+    STORE is a GeoPackage file (QGIS opens its sites layer, the change log and one
+    layer per release) or a postgresql:// URL of the same store on PostGIS."""
 
 
 @command.command("init")
