@@ -24,12 +24,13 @@ from geo.core.errors import ArgumentError, DataError
 from geo.core.paths import data_dir
 from geo.core.tables import read_table
 from geo.facts.permits import EVENT_COLUMNS
+from geo.facts.production import PRODUCTION_COLUMNS, load_production
 from geo.facts.store import Store
 from geo.facts.store.diff import diff_html, diff_releases
 
 SOURCE = "Rio Tinto, Annual report 2026, 2027, https://www.riotinto.com/invest/reports"
 TABLES = {"sites": SITE_COLUMNS, "sources": SOURCE_COLUMNS, "ownership": OWNERSHIP_COLUMNS,
-          "stage_events": EVENT_COLUMNS}
+          "stage_events": EVENT_COLUMNS, "production": PRODUCTION_COLUMNS}
 MINETRACK = [sys.executable, "-c", "from geo.cli import main; main()"]
 
 
@@ -69,7 +70,8 @@ def _sql(store: Store, query: str) -> tuple:
 def _state(store: Store) -> list:
     """Everything a change could touch, to compare before and after."""
     tables = [store.sites(), store.log(), store.releases()]
-    tables += [store.table(t) for t in ("sources", "owners", "ownership", "stage_events")]
+    tables += [store.table(t) for t in ("sources", "owners", "ownership", "stage_events",
+                                         "production")]
     return [t.to_csv(index=False) for t in tables]
 
 
@@ -117,6 +119,65 @@ def test_each_change_kind_shows_in_the_diff(store):
     assert (last["date"], last["stage"]) == ("2026-06-01", "construction")
 
 
+def test_production_and_capacity_by_year_are_edited_and_diffed(store, tmp_path):
+    """Output figures of a year are facts of their own: added, restated, removed, each
+    logged with its source and shown by the diff (a capacity row as ``capacity``)."""
+    bundled = load_production()
+    kk = bundled[(bundled["site"] == "kamoa-kakula") & (bundled["year"] == 2024)].iloc[0]
+    field = f"production:2024:copper:{kk['basis']}"
+    store.release("a")
+    store.edit("kamoa-kakula", {field: "450 kt", "production:2025:copper:capacity": "600 kt"},
+               source=SOURCE, note="restated")
+    # The same figure in another unit is no change to the facts: nothing logged.
+    assert store.edit("kamoa-kakula", {field: "450000 t"}, source=SOURCE) == 1
+    store.edit("las-bambas", {"production:2022:copper:concentrate": ""}, source=SOURCE)
+    store.release("b")
+    diff = store.diff("a", "b").set_index(["site_id", "field"])
+    assert diff.loc[("kamoa-kakula", field), ["kind", "old", "new"]].tolist() == [
+        "production", f"{float(kk['quantity'])!r} {kk['unit']}", "450000.0 t"]
+    assert diff.loc[("kamoa-kakula", "production:2025:copper:capacity"), ["kind", "old", "new"]
+                    ].tolist() == ["capacity", "", "600.0 kt"]
+    assert diff.loc[("las-bambas", "production:2022:copper:concentrate"), "new"] == ""
+    assert len(diff) == 3
+    log = store.log("kamoa-kakula")
+    assert log["field"].tolist() == [field, "production:2025:copper:capacity", field]
+    assert log["new_value"].tolist() == ["450.0 kt", "600.0 kt", "450000.0 t"]
+    # The exported folder keeps the figures, which pass the bundled table's checks.
+    out = tmp_path / "export"
+    store.export(out)
+    exported = load_production(out / "production.csv")
+    row = exported[(exported["site"] == "kamoa-kakula") & (exported["year"] == 2024)
+                   & (exported["basis"] == kk["basis"])]
+    assert row["tonnes"].tolist() == [450_000.0]
+    assert len(exported) == len(bundled)  # one added (capacity), one removed
+    assert main(["validate", str(out)], standalone_mode=False) is None
+
+
+def test_a_store_of_schema_1_gains_the_production_table(store):
+    # Make the store what a store made before production existed holds (schema 1).
+    steps = ["DROP TABLE production", "DROP TABLE release_production",
+             "UPDATE minetrack_meta SET value = '1' WHERE key = 'schema_version'"]
+    if store.url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(store.url, autocommit=True) as conn:
+            for sql in steps:
+                conn.execute(sql)
+    else:
+        steps.append("DELETE FROM gpkg_contents WHERE table_name = 'production'")
+        with sqlite3.connect(store.url) as conn:
+            for sql in steps:
+                conn.execute(sql)
+    migrated = Store(store.url)
+    assert migrated.table("production").empty
+    assert _sql(migrated, "SELECT value FROM minetrack_meta WHERE key = 'schema_version'") == ("2",)
+    migrated.edit("kamoa-kakula", {"production:2024:copper:payable": "430 kt"}, source=SOURCE)
+    migrated.release("after-migration")
+    assert migrated.table("production", "after-migration")["quantity"].tolist() == ["430.0"]
+    if not store.url.startswith("postgresql"):
+        assert "production" in {name for name, _ in pyogrio.list_layers(store.url)}
+
+
 def test_added_and_removed_sites(store, tmp_path):
     sites = store.sites()
     a, b = sites.iloc[:-1], sites.iloc[1:]
@@ -129,22 +190,23 @@ def test_added_and_removed_sites(store, tmp_path):
 def test_import_adds_sites_with_their_citation(store, tmp_path):
     csv = tmp_path / "mine.csv"
     csv.write_text("id,name,lat,lon,country,citation\n"
-                   "new-pit,New Pit,33.2,-110.9,USA,\"Arizona Geological Survey, Mines 2024, 2024, "
-                   "https://azgs.arizona.edu/\"\n")
+                   "new-pit,New Pit,33.2,-110.9,USA,\"Example Survey (test fixture), Mines 2024, 2024, "
+                   "https://example.org/reports/mines-2023.pdf\"\n")
     store.release("before")
     assert store.import_file(csv) == 1
     store.release("after")
     diff = store.diff("before", "after")
     assert diff.loc[diff["kind"] == "added", "site_id"].tolist() == ["new-pit"]
     log = store.log("new-pit")
-    assert log["citation"].iloc[0].startswith("Arizona Geological Survey")
+    assert log["citation"].iloc[0].startswith("Example Survey")
     with pytest.raises(DataError, match="already in the store"):
         store.import_file(csv)
 
 
 def test_history_per_site(store):
-    store.edit("pebble", {"stage": "closed"}, source="US Army Corps of Engineers, Record of Decision, "
-               "2020, https://www.poa.usace.army.mil/", author="analyst-a", on="2020-11-25")
+    store.edit("pebble", {"stage": "closed"}, source="US Army Corps of Engineers, Pebble Mine appeal, "
+               "2021, https://www.pod.usace.army.mil/Media/News-Releases/Tag/198425/pebble-mine-appeal/",
+               author="analyst-a", on="2020-11-25")
     store.edit("pebble", {"notes": "ROD denied the permit"}, source=SOURCE, author="analyst-b")
     log = store.log("pebble")
     assert log[["author", "field"]].values.tolist() == [["analyst-a", "stage"], ["analyst-b", "notes"]]
@@ -163,6 +225,11 @@ def test_history_per_site(store):
     ("resolution", ["capacity=12"], "capacity is given without a unit"),
     ("resolution", ["stake:bhp=90"], "sum to 145%"),
     ("resolution", ["stake:nobody=10"], "unknown owner id 'nobody'"),
+    ("kamoa-kakula", ["production:2024:copper=5 kt"], "give production:YEAR:COMMODITY:BASIS"),
+    ("kamoa-kakula", ["production:2024:copper:smelted=5 kt"], "unknown basis 'smelted'"),
+    ("kamoa-kakula", ["production:2024:copper:payable=lots"], "give QUANTITY UNIT"),
+    ("kamoa-kakula", ["production:2024:copper:payable=5 bushels"], "give QUANTITY UNIT"),
+    ("kamoa-kakula", ["production:1850:copper:payable=5 kt"], "year 1850 is outside"),
 ])
 def test_rejected_edits_write_nothing(store, capsys, site, sets, message):
     before = _state(store)
@@ -376,7 +443,7 @@ def test_import_records_stakes_of_known_owners(store, tmp_path, capsys):
     csv = tmp_path / "owned.csv"
     csv.write_text("id,name,lat,lon,country,admin1,owners,citation\n"
                    "owned-pit,Owned Pit,33.21,-110.95,USA,AZ,\"BHP 45%; Nobody Mining 10%\","
-                   "\"Arizona Geological Survey, Mines 2023, 2023, https://azgs.arizona.edu/\"\n")
+                   "\"Example Survey (test fixture), Mines 2023, 2023, https://example.org/reports/mines-2023.pdf\"\n")
     main(["store", "import", store.url, str(csv)], standalone_mode=False)
     assert "Nobody Mining" in capsys.readouterr().err
     own = store.table("ownership")

@@ -33,6 +33,9 @@ Examples:
   minetrack store init tracker.gpkg --from-bundled
   minetrack store edit tracker.gpkg resolution --set stage=construction \\
       --source "Rio Tinto, Annual report 2026, 2027, https://www.riotinto.com/..."
+  minetrack store edit tracker.gpkg kamoa-kakula \
+      --set "production:2025:copper:concentrate=388 kt" \
+      --source "Ivanhoe Mines, 2025 annual results, 2026, https://www.ivanhoemines.com/..."
   minetrack store apply tracker.gpkg changes.csv      # site,field,value,source,note
   minetrack store log tracker.gpkg resolution
   minetrack store release tracker.gpkg 2026-q4 --note "after the Q4 reports"
@@ -82,7 +85,9 @@ def import_(store: str, file: Path, preset, mapping_file, author) -> None:
 @STORE
 @click.argument("site_id")
 @click.option("--set", "sets", multiple=True, required=True, metavar="FIELD=VALUE",
-              help="A site column, or stake:OWNER_ID=PERCENT (empty or 0 sells it); repeat.")
+              help="A site column, stake:OWNER_ID=PERCENT (empty or 0 sells it), or "
+                   "production:YEAR:COMMODITY:BASIS='QUANTITY UNIT' (100 % of the site; basis "
+                   "capacity for a capacity; empty removes it); repeat.")
 @click.option("--source", required=True, help='"publisher, title, year, url" of the change.')
 @click.option("--note", default="", help="Why, in a few words.")
 @click.option("--author", help="Who records it (default: your user name).")

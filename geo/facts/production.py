@@ -78,13 +78,23 @@ _KEY = ("site", "year", "commodity", "basis")
 def load_production(path: Path | str | None = None, *, site_ids: set[str] | None = None,
                     source_ids: set[str] | None = None) -> pd.DataFrame:
     """``production.csv`` validated, with each figure in tonnes (``tonnes``) and kilotonnes
-    (``kt``) added; :class:`~geo.core.errors.DataError` listing every problem otherwise.
+    (``kt``) added; :class:`~geo.core.errors.DataError` listing every problem otherwise
+    (the checks of :func:`check_production`)."""
+    frame, name, lines = open_table(path, PRODUCTION_FILE, PRODUCTION_COLUMNS)
+    frame, problems = check_production(frame, name, lines, site_ids=site_ids, source_ids=source_ids)
+    return finish_table(frame, problems)
+
+
+def check_production(frame: pd.DataFrame, name: str, lines: pd.Series, *,
+                     site_ids: set[str] | None = None, source_ids: set[str] | None = None
+                     ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check parsed production rows (``lines``: each row's number as problems name it).
 
     Checks: site and source ids resolve (None skips that check), year within
     :data:`MIN_YEAR`-:data:`MAX_YEAR`, unit and basis from their vocabularies,
-    quantity not negative, and no (site, year, commodity, basis) twice.
+    quantity not negative, and no (site, year, commodity, basis) twice. Returns the
+    frame with ``tonnes`` and ``kt`` added, and the problems found.
     """
-    frame, name, lines = open_table(path, PRODUCTION_FILE, PRODUCTION_COLUMNS)
     problems: list[Problem] = []
 
     def each(mask: pd.Series, field: str, message) -> None:
@@ -101,7 +111,7 @@ def load_production(path: Path | str | None = None, *, site_ids: set[str] | None
     each(~frame["unit"].isin(UNITS), "unit", lambda v: f"unknown unit {v!r} (one of: {', '.join(UNITS)})")
     each(~frame["basis"].isin(BASES), "basis", lambda v: f"unknown basis {v!r} (one of: {', '.join(BASES)})")
     each(frame["quantity"] < 0, "quantity", lambda v: f"negative quantity {v:g}")
-    frame["commodity"] = frame["commodity"].str.lower()
+    frame = frame.assign(commodity=frame["commodity"].str.lower())
     key = frame[list(_KEY)].astype(str).agg("|".join, axis=1)
     first = dict(zip(key[::-1], lines[::-1], strict=True))
     for i in frame.index[key.duplicated(keep="first")]:
@@ -109,8 +119,7 @@ def load_production(path: Path | str | None = None, *, site_ids: set[str] | None
                                 f"{frame.at[i, 'site']} {frame.at[i, 'year']} {frame.at[i, 'commodity']} "
                                 f"{frame.at[i, 'basis']!r} is given twice (first at row {first[key[i]]})"))
     tonnes = frame["quantity"] * frame["unit"].map(UNITS)
-    frame = frame.assign(tonnes=tonnes, kt=tonnes / 1_000.0)
-    return finish_table(frame, problems)
+    return frame.assign(tonnes=tonnes, kt=tonnes / 1_000.0), problems
 
 
 def mine_output(production: pd.DataFrame, sites: pd.DataFrame, commodity: str = COMMODITY) -> pd.DataFrame:

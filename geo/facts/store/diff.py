@@ -2,8 +2,9 @@
 
 Kinds: ``added`` and ``removed`` sites, ``stage``, ``sources`` (citations added),
 ``owner`` (a stake bought, sold or resized), ``capacity`` (capacity, its unit, basis or
-year), ``moved`` (the point moved by more than the threshold, geodesic metres on WGS 84),
-and ``field`` for any other column.
+year, or a capacity-by-year figure), ``production`` (an output figure of a year added,
+removed or changed), ``moved`` (the point moved by more than the threshold, geodesic
+metres on WGS 84), and ``field`` for any other column.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ DIFF_COLUMNS = ("kind", "site_id", "name", "field", "old", "new", "moved_m")
 _CAPACITY = ("capacity", "capacity_unit", "capacity_basis", "capacity_year")
 _KIND = {"stage": "stage", "sources": "sources", **{c: "capacity" for c in _CAPACITY}}
 _GEOD = Geod(ellps="WGS84")
+_OUTPUT_KEY = ["site", "year", "commodity", "basis"]
 
 
 def diff_releases(a: pd.DataFrame, b: pd.DataFrame, own_a: pd.DataFrame, own_b: pd.DataFrame,
-                  *, moved_over_m: float = 500.0) -> gpd.GeoDataFrame:
-    """Changes from sites ``a`` to ``b`` (text cells in site columns) and their stakes.
+                  *, moved_over_m: float = 500.0, output_a: pd.DataFrame | None = None,
+                  output_b: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Changes from sites ``a`` to ``b`` (text cells in site columns), their stakes and,
+    when given, their production tables (``output_a``, ``output_b``: text cells in the
+    columns of ``production.csv``; a figure restated in another unit is no change).
 
     Returns a GeoDataFrame (EPSG:4326, the point in ``b``, or in ``a`` for a removed
     site) with :data:`DIFF_COLUMNS`, sorted by site and kind.
@@ -54,6 +59,8 @@ def diff_releases(a: pd.DataFrame, b: pd.DataFrame, own_a: pd.DataFrame, own_b: 
                      "new": f"{b.at[sid, 'latitude']}, {b.at[sid, 'longitude']}",
                      "moved_m": round(float(dist[k]), 1), "_from": "b"})
     rows += _stakes(own_a, own_b, a, b)
+    if output_a is not None and output_b is not None:
+        rows += _output(output_a, output_b, a, b)
     frame = pd.DataFrame(rows, columns=[*DIFF_COLUMNS, "_from"])
     src = np.where(frame["_from"] == "a", "a", "b")
     where = [(a if s == "a" else b, i) for s, i in zip(src, frame["site_id"], strict=True)]
@@ -78,6 +85,31 @@ def _stakes(own_a: pd.DataFrame, own_b: pd.DataFrame, a: pd.DataFrame, b: pd.Dat
             continue
         out.append({"kind": "owner", "site_id": sid, "name": where.at[sid, "name"],
                     "field": f"stake:{owner}", "old": old, "new": new, "moved_m": np.nan,
+                    "_from": "b" if sid in b.index else "a"})
+    return out
+
+
+def _output(out_a: pd.DataFrame, out_b: pd.DataFrame, a: pd.DataFrame, b: pd.DataFrame) -> list[dict]:
+    from geo.facts.production import UNITS
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.assign(commodity=frame["commodity"].str.lower(),
+                             tonnes=pd.to_numeric(frame["quantity"]) * frame["unit"].map(UNITS),
+                             text=frame["quantity"] + " " + frame["unit"])
+        return frame.set_index(_OUTPUT_KEY)[["tonnes", "text"]]
+
+    ka, kb = keyed(out_a), keyed(out_b)
+    both = ka.merge(kb, how="outer", left_index=True, right_index=True, suffixes=("_a", "_b"))
+    same = np.isclose(both["tonnes_a"], both["tonnes_b"], rtol=1e-9, atol=0.0)
+    out = []
+    for (sid, year, commodity, basis), row in both[~same].iterrows():
+        where = b if sid in b.index else a
+        if sid not in where.index:
+            continue
+        out.append({"kind": "capacity" if basis == "capacity" else "production", "site_id": sid,
+                    "name": where.at[sid, "name"], "field": f"production:{year}:{commodity}:{basis}",
+                    "old": "" if pd.isna(row["text_a"]) else row["text_a"],
+                    "new": "" if pd.isna(row["text_b"]) else row["text_b"], "moved_m": np.nan,
                     "_from": "b" if sid in b.index else "a"})
     return out
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from geo.core.columns import OWNER_COLUMNS, OWNERSHIP_COLUMNS, SITE_COLUMNS, SOURCE_COLUMNS, Column
 from geo.facts.permits import EVENT_COLUMNS
+from geo.facts.production import PRODUCTION_COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped with each entry of :data:`MIGRATIONS`."""
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
-"""Version -> SQL statements that bring a store at version-1 to it (none yet)."""
+MIGRATIONS: dict[int, tuple[str, ...]] = {2: ("production",)}
+"""Version -> the tables of :data:`TABLES` it adds (each with its release twin) to a
+store at version-1; each backend writes their DDL, so one migration serves both."""
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another writer's transaction before giving up."""
@@ -28,8 +30,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "owners": OWNER_COLUMNS,
     "ownership": OWNERSHIP_COLUMNS,
     "stage_events": EVENT_COLUMNS,
+    "production": PRODUCTION_COLUMNS,
 }
-"""Non-spatial tables kept as the data folder's CSV files have them."""
+"""Non-spatial tables kept as the data folder's CSV files have them (production and
+capacity by year are ``production`` rows; a capacity is a row with basis ``capacity``)."""
 
 SITE_TABLE = SITE_COLUMNS
 

@@ -3,7 +3,8 @@
 One GeoPackage (SQLite) file holds
 
 - ``sites``: a point layer (spatial index, EPSG:4326) in minetrack's site columns;
-- ``sources``, ``owners``, ``ownership``, ``stage_events``: as the data folder has them;
+- ``sources``, ``owners``, ``ownership``, ``stage_events``, ``production`` (output and
+  capacity by year): as the data folder has them;
 - ``changes``: the append-only log (who, when, which field, old and new value, source);
 - ``releases`` and, per release, its frozen rows (``release_sites``, ``release_ownership``,
   ``release_stage_events``...) with one view ``release_<tag>`` that QGIS opens as a layer.
@@ -32,10 +33,11 @@ import pandas as pd
 from geo.core.columns import OWNERSHIP_COLUMNS, SITE_COLUMNS, SOURCE_COLUMNS
 from geo.core.errors import ArgumentError, DataError, FileError, Problem, display_path
 from geo.core.paths import bundled_data_dir, data_dir
-from geo.core.tables import ROW, parse_table, read_table
-from geo.facts.checks import check_ownership, check_sites
+from geo.core.tables import ROW, line_numbers, parse_table, read_table
+from geo.facts.checks import check_ownership, check_sites, refused_citation
 from geo.facts.countries import load_countries, load_us_states
 from geo.facts.permits import EVENT_COLUMNS
+from geo.facts.production import BASES, PRODUCTION_COLUMNS, UNITS, check_production
 from geo.facts.store.backends import backend_for
 from geo.facts.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 
@@ -43,6 +45,8 @@ _SITE_NAMES = [c.name for c in SITE_COLUMNS]
 _EDITABLE = set(_SITE_NAMES) - {"id"}
 TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,40}")
 """What a release tag may be."""
+_PRODUCTION_FIELD = re.compile(r"production:(\d{4}):([^:]+):([^:]+)")
+_AMOUNT = re.compile(r"(\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*([A-Za-z]+)")
 
 
 # --- values as the CSV tables hold them ---------------------------------------------------
@@ -69,7 +73,9 @@ def _sql_value(value: str, kind: str) -> object:
 def citation_row(text: str) -> dict[str, object]:
     """A ``"publisher, title, year, url"`` citation as a sources row (id from its text).
 
-    Raises ArgumentError when the publisher, title or a four-digit year is missing.
+    Raises ArgumentError when the publisher, title or a four-digit year is missing, or
+    when the citation is not a primary document (an encyclopedia, a bare home page, a
+    privacy page: the rule of the bundled ``sources.csv``).
     """
     parts = [p.strip() for p in text.split(",") if p.strip()]
     url = next((p for p in parts if re.match(r"(https?|ftp)://|doi:", p)), "")
@@ -78,6 +84,9 @@ def citation_row(text: str) -> dict[str, object]:
     if len(rest) < 2 or not year:
         raise ArgumentError(f"source {text!r}: give 'publisher, title, year, url' "
                             "(publisher, title and a four-digit year at least)")
+    refused = refused_citation(url, rest[0], ", ".join(rest[1:]))
+    if refused:
+        raise ArgumentError(f"source {text!r}: {refused}")
     digest = hashlib.sha1(text.strip().encode()).hexdigest()[:10]
     return {"id": f"store-{digest}", "publisher": rest[0], "title": ", ".join(rest[1:]),
             "url": url or "(no URL given)", "year": int(year)}
@@ -87,7 +96,9 @@ def citation_row(text: str) -> dict[str, object]:
 class Change:
     """One requested change: ``field`` of ``site`` becomes ``value``.
 
-    ``field`` is a site column, or ``stake:OWNER_ID`` (equity %, empty or 0 removes it).
+    ``field`` is a site column, ``stake:OWNER_ID`` (equity %, empty or 0 removes it) or
+    ``production:YEAR:COMMODITY:BASIS`` (``"QUANTITY UNIT"``, e.g. ``"437061 t"``, at
+    100 % of the site; empty removes the figure; basis ``capacity`` records a capacity).
     ``row`` is the line of a changes file (0 for the command line).
     """
 
@@ -170,8 +181,8 @@ class Store:
         if version < SCHEMA_VERSION and not self.readonly:
             with self._db.transaction(conn):
                 for v in range(version + 1, SCHEMA_VERSION + 1):
-                    for sql in MIGRATIONS.get(v, ()):
-                        conn.execute(sql)
+                    for table in MIGRATIONS.get(v, ()):
+                        self._db.create_fact_table(conn, table)
                 conn.execute("UPDATE minetrack_meta SET value = ? WHERE key = 'schema_version'",
                              (str(SCHEMA_VERSION),))
 
@@ -206,6 +217,8 @@ class Store:
         sites, _ = read_table(folder / "sites.csv", SITE_COLUMNS)
         _insert_sites(db, conn, _as_text(sites[_SITE_NAMES]))
         for table, columns in TABLES.items():
+            if table == "production" and not (folder / "production.csv").exists():
+                continue  # an optional table of the data folder
             frame, p = read_table(folder / f"{table}.csv", columns)
             if p:
                 raise DataError(p)
@@ -225,7 +238,7 @@ class Store:
 
     def table(self, name: str, release: str | None = None) -> pd.DataFrame:
         """One of the non-spatial tables (``sources``, ``owners``, ``ownership``,
-        ``stage_events``) as text cells."""
+        ``stage_events``, ``production``) as text cells."""
         if name not in TABLES:
             raise ArgumentError(f"unknown store table {name!r}; one of: {', '.join(TABLES)}")
         cols = ", ".join(f'"{c.name}"' for c in TABLES[name])
@@ -253,9 +266,10 @@ class Store:
              author: str | None = None, on: str | None = None) -> int:
         """Set fields of one site in one transaction; returns the number of changes logged.
 
-        ``values``: site column -> new text value, or ``stake:OWNER_ID`` -> equity % (empty
-        or 0 removes the stake). A ``stage`` change also adds a dated stage event (``on``,
-        ISO date, default today). ``source``: ``"publisher, title, year, url"``.
+        ``values``: site column -> new text value, ``stake:OWNER_ID`` -> equity % (empty
+        or 0 removes the stake), or ``production:YEAR:COMMODITY:BASIS`` -> ``"QUANTITY
+        UNIT"`` (empty removes the figure). A ``stage`` change also adds a dated stage
+        event (``on``, ISO date, default today). ``source``: ``"publisher, title, year, url"``.
         """
         changes = [Change(site_id, f, str(v), source, note) for f, v in values.items()]
         return self.apply(changes, author=author, on=on)
@@ -287,9 +301,13 @@ class Store:
         own = ", ".join(f'"{c.name}"' for c in OWNERSHIP_COLUMNS)
         stakes = _read(conn, f"SELECT {own} FROM ownership WHERE site_id IN ({marks}) "
                        f"ORDER BY {self._db.order_key}", wanted)
+        prod_cols = ", ".join(f'"{c.name}"' for c in PRODUCTION_COLUMNS)
+        output = _read(conn, f"SELECT {prod_cols} FROM production WHERE site IN ({marks}) "
+                       f"ORDER BY {self._db.order_key}", wanted)
         owner_ids = {r[0] for r in conn.execute("SELECT id FROM owners")}
         source_ids = {r[0] for r in conn.execute("SELECT id FROM sources")}
         new_sources: dict[str, dict] = {}
+        output_touched: set[str] = set()
         logged: list[tuple] = []
         events: list[dict] = []
         last_row: dict[str, int] = {}
@@ -321,6 +339,17 @@ class Store:
                     row = {"site_id": ch.site, "owner_id": owner, "equity_pct": ch.value,
                            "operator": operator, "as_of": when[:4], "sources": cite["id"]}
                     stakes = pd.concat([stakes, pd.DataFrame([row])], ignore_index=True)
+            elif ch.field.startswith("production:"):
+                try:
+                    output, old, new = _set_production(output, ch, cite["id"])
+                except ValueError as exc:
+                    bad("field" if "field" in str(exc) else "value", str(exc))
+                    continue
+                output_touched.add(ch.site)
+                if old == new:
+                    continue
+                logged.append((ch.site, ch.field, old, new, cite["id"], ch.note))
+                continue
             elif ch.field in _EDITABLE:
                 old = sites.at[ch.site, ch.field]
                 sites.at[ch.site, ch.field] = ch.value
@@ -335,7 +364,8 @@ class Store:
                                    "detail": ch.note or "recorded in the store",
                                    "sources": cite["id"]})
             else:
-                bad("field", f"unknown field {ch.field!r} (a site column, or stake:OWNER_ID)")
+                bad("field", f"unknown field {ch.field!r} (a site column, stake:OWNER_ID or "
+                             "production:YEAR:COMMODITY:BASIS)")
                 continue
             if str(old) == ch.value:
                 continue
@@ -344,6 +374,8 @@ class Store:
         if not problems:
             problems += self._check(sites, stakes, file, last_row, source_ids | set(new_sources),
                                     owner_ids)
+            problems += _check_output(output[output["site"].isin(output_touched)], file, last_row,
+                                      source_ids | set(new_sources))
         if problems:
             raise DataError(problems)
         if not logged:
@@ -356,6 +388,11 @@ class Store:
         fresh = [s for k, s in new_sources.items() if k not in source_ids]
         if fresh:
             _insert(conn, "sources", SOURCE_COLUMNS, _as_text(pd.DataFrame(fresh)))
+        if output_touched:
+            done = sorted(output_touched)
+            conn.execute(f"DELETE FROM production WHERE site IN ({','.join('?' * len(done))})", done)
+            _insert(conn, "production", PRODUCTION_COLUMNS,
+                    _as_text(output[output["site"].isin(done)][[c.name for c in PRODUCTION_COLUMNS]]))
         if events:
             _insert(conn, "stage_events", EVENT_COLUMNS,
                     pd.DataFrame(events).reindex(columns=[c.name for c in EVENT_COLUMNS]))
@@ -465,13 +502,14 @@ class Store:
 
     def remove(self, site_id: str, *, source: str, note: str = "", author: str | None = None) -> None:
         """Take a site out of the store (a closed duplicate, a site that never existed),
-        with its stakes and stage events, in one transaction. The change log keeps the
+        with its stakes, stage events and production, in one transaction. The change log keeps the
         removal with its source, and earlier releases keep the site."""
         cite = citation_row(source)
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM sites WHERE id = ?", (site_id,)).fetchone() is None:
                 raise ArgumentError(f"{self.name}: unknown site id {site_id!r}")
-            for table, key in (("ownership", "site_id"), ("stage_events", "site_id"), ("sites", "id")):
+            for table, key in (("ownership", "site_id"), ("stage_events", "site_id"),
+                               ("production", "site"), ("sites", "id")):
                 conn.execute(f'DELETE FROM "{table}" WHERE "{key}" = ?', (site_id,))
             if conn.execute("SELECT 1 FROM sources WHERE id = ?", (cite["id"],)).fetchone() is None:
                 _insert(conn, "sources", SOURCE_COLUMNS, _as_text(pd.DataFrame([cite])))
@@ -516,7 +554,9 @@ class Store:
         from geo.facts.store.diff import diff_releases
 
         return diff_releases(self.sites(tag_a), self.sites(tag_b), self.table("ownership", tag_a),
-                             self.table("ownership", tag_b), moved_over_m=moved_over_m)
+                             self.table("ownership", tag_b), moved_over_m=moved_over_m,
+                             output_a=self.table("production", tag_a),
+                             output_b=self.table("production", tag_b))
 
     @contextmanager
     def folder(self, release: str | None = None) -> Iterator[Path]:
@@ -585,6 +625,53 @@ def _imported_stakes(conn, frame: pd.DataFrame, owners: pd.Series, cites: list[s
                          "as_of": years[cite], "sources": cite})
     cols = [c.name for c in OWNERSHIP_COLUMNS]
     return pd.DataFrame(rows, columns=cols), sorted(set(unmatched))
+
+
+def _amount(quantity: str, unit: str) -> str:
+    """A production figure as the log and the diff show it (``"437061.0 t"``)."""
+    return f"{_text(float(quantity))} {unit}" if quantity != "" else ""
+
+
+def _set_production(output: pd.DataFrame, ch: Change, source: str
+                    ) -> tuple[pd.DataFrame, str, str]:
+    """``output`` (text cells) with the figure ``ch.field`` names set to ``ch.value``;
+    also the old and new figure as text. ValueError names what is wrong."""
+    m = _PRODUCTION_FIELD.fullmatch(ch.field)
+    if m is None:
+        raise ValueError(f"field {ch.field!r}: give production:YEAR:COMMODITY:BASIS, "
+                         "e.g. production:2024:copper:payable")
+    year, commodity, basis = m.group(1), m.group(2).strip().lower(), m.group(3).strip()
+    if basis not in BASES:
+        raise ValueError(f"field {ch.field!r}: unknown basis {basis!r} (one of: {', '.join(BASES)})")
+    here = ((output["site"] == ch.site) & (output["year"].map(lambda y: y[:4]) == year)
+            & (output["commodity"].str.lower() == commodity) & (output["basis"] == basis))
+    old = _amount(output.loc[here, "quantity"].iloc[0], output.loc[here, "unit"].iloc[0]) \
+        if here.any() else ""
+    if ch.value == "":
+        return output[~here], old, ""
+    amount = _AMOUNT.fullmatch(ch.value)
+    if amount is None or amount.group(2) not in UNITS:
+        raise ValueError(f"value {ch.value!r}: give QUANTITY UNIT (unit one of: {', '.join(UNITS)}), "
+                         "e.g. '437061 t'")
+    new = _amount(amount.group(1), amount.group(2))
+    if new == old:
+        return output, old, new
+    row = {"site": ch.site, "year": year, "commodity": commodity, "quantity": amount.group(1),
+           "unit": amount.group(2), "basis": basis, "source": source, "note": ch.note}
+    return pd.concat([output[~here], pd.DataFrame([row])], ignore_index=True), old, new
+
+
+def _check_output(output: pd.DataFrame, file: str, last_row: dict[str, int],
+                  source_ids: set[str]) -> list[Problem]:
+    """The production table's rules on the edited sites' figures."""
+    if output.empty:
+        return []
+    frame = output.reset_index(drop=True)
+    frame[ROW] = frame["site"].map(last_row).fillna(0).astype(int)
+    parsed, problems = parse_table(frame, PRODUCTION_COLUMNS, file)
+    if problems:
+        return problems
+    return check_production(parsed, file, line_numbers(parsed), source_ids=source_ids)[1]
 
 
 # --- SQL plumbing -------------------------------------------------------------------------

@@ -36,6 +36,10 @@ class Backend(Protocol):
     def create_tables(self, conn: Any) -> None:
         """Every table, index, trigger and layer registration of an empty store."""
 
+    def create_fact_table(self, conn: Any, table: str) -> None:
+        """One table of :data:`~geo.facts.store.schema.TABLES` and its release twin
+        (``release_<table>``), as :meth:`create_tables` makes them (for migrations)."""
+
     def point_sql(self) -> str:
         """The SQL expression of a point in an INSERT or UPDATE (its placeholders)."""
 

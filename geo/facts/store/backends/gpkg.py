@@ -151,13 +151,23 @@ class GpkgBackend:
     def create_tables(self, conn: sqlite3.Connection) -> None:
         for sql in _DDL:
             conn.execute(sql)
-        for table, columns in TABLES.items():
-            conn.execute(f'CREATE TABLE "{table}" ({columns_sql(columns)})')
-            conn.execute(f'CREATE TABLE "release_{table}" (release TEXT NOT NULL, {columns_sql(columns)})')
-            conn.execute(f'CREATE INDEX "release_{table}_tag" ON "release_{table}" (release)')
-        for table in (*TABLES, "changes", "releases"):
-            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
-                         "VALUES (?, 'attributes', ?, ?)", (table, table, _now()))
+        for table in TABLES:
+            self.create_fact_table(conn, table)
+        for table in ("changes", "releases"):
+            self._register(conn, table)
+
+    def create_fact_table(self, conn: sqlite3.Connection, table: str) -> None:
+        columns = columns_sql(TABLES[table])
+        conn.execute(f'CREATE TABLE "{table}" ({columns})')
+        conn.execute(f'CREATE TABLE "release_{table}" (release TEXT NOT NULL, {columns})')
+        conn.execute(f'CREATE INDEX "release_{table}_tag" ON "release_{table}" (release)')
+        self._register(conn, table)
+
+    @staticmethod
+    def _register(conn: sqlite3.Connection, table: str) -> None:
+        # GIS programs list a GeoPackage's non-spatial tables from gpkg_contents.
+        conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+                     "VALUES (?, 'attributes', ?, ?)", (table, table, _now()))
 
     def point_sql(self) -> str:
         return "?"

@@ -172,13 +172,16 @@ class PostgisBackend:
     def create_tables(self, conn: _Connection) -> None:
         for sql in _DDL:
             conn.execute(sql)
-        for table, columns in TABLES.items():
-            cols = columns_sql(columns, POSTGRES_TYPES)
-            conn.execute(f'CREATE TABLE "{table}" (rid BIGINT GENERATED ALWAYS AS IDENTITY, {cols})')
-            conn.execute(f'CREATE TABLE "release_{table}" (rid BIGINT GENERATED ALWAYS AS '
-                         f"IDENTITY, release TEXT NOT NULL, {cols})")
-            conn.execute(f'CREATE INDEX "release_{table}_tag" ON "release_{table}" (release)')
+        for table in TABLES:
+            self.create_fact_table(conn, table)
         self._grant_reader(conn)
+
+    def create_fact_table(self, conn: _Connection, table: str) -> None:
+        cols = columns_sql(TABLES[table], POSTGRES_TYPES)
+        conn.execute(f'CREATE TABLE "{table}" (rid BIGINT GENERATED ALWAYS AS IDENTITY, {cols})')
+        conn.execute(f'CREATE TABLE "release_{table}" (rid BIGINT GENERATED ALWAYS AS '
+                     f"IDENTITY, release TEXT NOT NULL, {cols})")
+        conn.execute(f'CREATE INDEX "release_{table}_tag" ON "release_{table}" (release)')
 
     def _grant_reader(self, conn: _Connection) -> None:
         """SELECT on every table, now and later, for :data:`READER_ROLE` (skipped when this
