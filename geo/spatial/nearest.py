@@ -90,24 +90,23 @@ def _dot(u: NDArray, v: NDArray) -> NDArray:
 
 @dataclass
 class Arcs:
-    """Great-circle arcs ``a``-``b`` (unit vectors). The normal of each arc's great
-    circle is worked out only for the arcs a query looks at (far fewer than the arcs
-    indexed); a zero-length arc behaves as its end point."""
+    """Great-circle arcs ``a``-``b`` (unit vectors) with the unit normal ``n`` of each
+    arc's great circle (zero for a zero-length arc, which behaves as its end point)
+    and ``ab`` = a.b, worked out once: a query measures each arc many times."""
 
     a: NDArray
     b: NDArray
+    n: NDArray
+    ab: NDArray
 
     @classmethod
     def between(cls, a: NDArray, b: NDArray) -> Arcs:
-        return cls(a, b)
+        n = _cross(a, b)
+        nn = np.sqrt(_dot(n, n))
+        return cls(a, b, n / np.where(nn > 1e-15, nn, np.inf)[:, None], _dot(a, b))
 
     def __len__(self) -> int:
         return len(self.a)
-
-    def _normal(self, a: NDArray, b: NDArray) -> NDArray:
-        n = _cross(a, b)
-        nn = np.sqrt(_dot(n, n))
-        return n / np.where(nn > 1e-15, nn, np.inf)[:, None]
 
     def distance(self, p: NDArray, j: NDArray) -> tuple[NDArray, NDArray]:
         """Angle (radians) from points ``p`` to arcs ``j``, row by row, and whether the
@@ -117,9 +116,7 @@ class Arcs:
         exactly when ``p.b - (p.a)(a.b) >= 0`` and ``p.a - (a.b)(p.b) >= 0``; the
         angle to the circle is then ``asin |p.n|``, ``n`` the circle's unit normal.
         """
-        a, b = self.a[j], self.b[j]
-        n = self._normal(a, b)
-        ab = _dot(a, b)
+        a, b, n, ab = self.a[j], self.b[j], self.n[j], self.ab[j]
         ap, bp = _dot(p, a), _dot(p, b)
         s = np.abs(_dot(p, n))
         has_length = n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2 > 0.5
@@ -131,8 +128,7 @@ class Arcs:
     def closest(self, p: NDArray, j: NDArray) -> NDArray:
         """The closest point (unit vector) on arcs ``j`` to points ``p``."""
         _, inside = self.distance(p, j)
-        a, b = self.a[j], self.b[j]
-        n = self._normal(a, b)
+        a, b, n = self.a[j], self.b[j], self.n[j]
         foot = _normalise(p - _dot(p, n)[:, None] * n)
         end = np.where((_dot(p, a) >= _dot(p, b))[:, None], a, b)
         return np.where(inside[:, None], foot, end)
@@ -162,20 +158,23 @@ class Nearest:
         )
 
 
-def _kth_distinct(feature: NDArray, dist: NDArray, k: int) -> NDArray:
-    """Per row of (n, K) arrays sorted by distance: the distance at which the k-th
-    distinct feature first appears (inf if the row holds fewer than k)."""
-    n, width = feature.shape
-    if k == 1:
-        return dist[:, 0].copy()
-    key = np.repeat(np.arange(n), width) * (int(feature.max()) + 2) + feature.ravel()
-    _, first = np.unique(key, return_index=True)
-    first = np.sort(first)  # row-major positions of each (row, feature)'s first sighting
-    row = first // width
-    rank = np.arange(len(first)) - np.searchsorted(row, np.arange(n))[row]
+@dataclass
+class _Clusters:
+    """Runs of consecutive arcs of one part: a KD-tree of each run's representative
+    midpoint, its feature, its radius (angle within which all its arcs lie), and the
+    arcs of run ``c`` as ``arcs[start[c]:start[c + 1]]``."""
+
+    tree: cKDTree
+    feature: NDArray
+    radius: NDArray
+    start: NDArray
+    arcs: NDArray
+
+
+def bound_of(bound: NDArray, members: NDArray, n: int) -> NDArray:
+    """``bound`` (one per member point) spread to all ``n`` points (inf elsewhere)."""
     out = np.full(n, np.inf)
-    at_k = rank == k - 1
-    out[row[at_k]] = dist.ravel()[first[at_k]]
+    out[members] = bound
     return out
 
 
@@ -214,16 +213,19 @@ class FeatureIndex:
         else:
             parts, owner = geoms, np.arange(len(geoms))
         coords, part_of = shapely.get_coordinates(parts, return_index=True)
+        self._part = part_of  # per arc (set below): clusters never join two parts
         self.is_points = bool(len(parts)) and bool(np.all(np.isin(shapely.get_type_id(parts), (0, 4))))
         if self.is_points:
             v = unit_vectors(coords[:, 0], coords[:, 1])
             a = b = v
             self.feature = owner[part_of]
+            self._part = np.arange(len(v))
         else:
             same = part_of[:-1] == part_of[1:]
             x0, y0 = coords[:-1][same].T
             x1, y1 = coords[1:][same].T
             self.feature = owner[part_of[:-1][same]]
+            self._part = part_of[:-1][same]
             # Densify long edges in lon/lat: each piece then follows the edge as drawn.
             pieces = np.maximum(np.ceil(np.maximum(np.abs(x1 - x0), np.abs(y1 - y0)) / densify_deg), 1)
             pieces = pieces.astype(np.int64)
@@ -240,6 +242,7 @@ class FeatureIndex:
                     y0[edge] + t1 * dy[edge],
                 )
                 self.feature = self.feature[edge]
+                self._part = self._part[edge]
                 a = unit_vectors(x0, y0)
                 b = unit_vectors(x1, y1)
             else:  # each vertex converted once, then shared by the arcs on either side
@@ -254,7 +257,7 @@ class FeatureIndex:
         self._chord2 = d[:, 0] ** 2 + d[:, 1] ** 2 + d[:, 2] ** 2
         self.half = float(np.arcsin(min(np.sqrt(self._chord2.max()) / 2.0, 1.0))) if len(mid) else 0.0
         self.mids = mid
-        self._reps: tuple[cKDTree, NDArray] | None = None
+        self._clusters: _Clusters | None = None
         self.arcs = Arcs.between(a, b)
         # Unbalanced, uncompacted trees build several times faster and query about as fast.
         self.tree = cKDTree(mid, balanced_tree=False, compact_nodes=False)
@@ -263,25 +266,7 @@ class FeatureIndex:
     def n_segments(self) -> int:
         return len(self.arcs)
 
-    def _representatives(self, spacing_m: float = 25_000.0) -> tuple[cKDTree, NDArray]:
-        """A sparse KD-tree of arc midpoints, about one per ``spacing_m`` of each
-        feature, with their features. Any of them bounds its feature's distance from
-        above, and few per feature means the k-th distinct feature is found quickly."""
-        if self._reps is None:
-            order = np.argsort(self.feature, kind="stable")
-            feat = self.feature[order]
-            starts = np.searchsorted(feat, np.arange(self.n_features))
-            rank = np.arange(len(feat)) - starts[feat]
-            n_arcs = np.bincount(feat, minlength=self.n_features)
-            arc = 2.0 * np.arcsin(np.minimum(np.sqrt(self._chord2[order]) / 2.0, 1.0))
-            length = np.bincount(feat, weights=arc, minlength=self.n_features)
-            wanted = np.ceil(length * EARTH_RADIUS_M / spacing_m) + 1
-            stride = np.maximum(np.ceil(n_arcs / wanted), 1).astype(np.int64)
-            pick = order[rank % stride[feat] == 0]
-            self._reps = (cKDTree(self.mids[pick]), self.feature[pick])
-        return self._reps
-
-    def _per_feature(self, rows: NDArray, flat: NDArray, ang: NDArray, n: int, k: int):
+    def _per_feature(self, rows: NDArray, feature: NDArray, ang: NDArray, n: int, k: int):
         """Per candidate pair, its (point, feature) group and that group's best angle;
         per point, the k-th best feature angle (inf when fewer than k features)."""
         if k == 1:
@@ -292,7 +277,7 @@ class FeatureIndex:
             np.minimum.at(kth, rows, ang)
             return kth[rows] * (1 + SPHERE_SLACK), kth
         width = self.n_features + 1
-        codes, uniq = pd.factorize(rows.astype(np.int64) * width + self.feature[flat])
+        codes, uniq = pd.factorize(rows.astype(np.int64) * width + feature)
         best = np.full(len(uniq), np.inf)
         np.minimum.at(best, codes, ang)
         pair_row = uniq // width
@@ -319,32 +304,81 @@ class FeatureIndex:
         sphere and the ellipsoid can disagree by that much)."""
         if ang is None:
             ang = self.arcs.distance(p[rows], flat)[0]
-        best, kth = self._per_feature(rows, flat, ang, n, k)
+        best, kth = self._per_feature(rows, self.feature[flat], ang, n, k)
         slack = 1 + SPHERE_SLACK
         keep = (ang <= best * slack + 1e-12) & (best <= kth[rows] * slack + 1e-12) & (ang <= limit)
         return rows[keep], flat[keep]
 
-    def _candidates(self, p: NDArray, members: NDArray, reach: NDArray, k: int, limit: float):
-        """Every arc whose midpoint is within ``reach`` (chord) of each member point,
-        counted first, then fetched and reduced in chunks of similar counts."""
-        nseg = self.n_segments
-        counts = self.tree.query_ball_point(p[members], reach, return_length=True, workers=-1)
-        groups = np.ceil(np.log2(np.maximum(counts, 1))).astype(int)
+    def _cluster_index(self, spacing_m: float = 25_000.0) -> _Clusters:
+        """Arcs grouped in runs along each part, about ``spacing_m`` long, each run
+        with a representative midpoint and a radius that holds all its arcs."""
+        if self._clusters is None:
+            order = np.argsort(self._part, kind="stable")  # arcs in drawing order, by part
+            part = self._part[order]
+            n_parts = int(part.max()) + 1
+            rank = np.arange(len(part)) - np.searchsorted(part, np.arange(n_parts))[part]
+            n_arcs = np.bincount(part, minlength=n_parts)
+            arc = 2.0 * np.arcsin(np.minimum(np.sqrt(self._chord2[order]) / 2.0, 1.0))
+            length = np.bincount(part, weights=arc, minlength=n_parts)
+            stride = np.maximum(np.ceil(n_arcs / (np.ceil(length * EARTH_RADIUS_M / spacing_m) + 1)), 1)
+            stride = stride.astype(np.int64)
+            per_part = -(-n_arcs // stride)
+            cluster = (np.cumsum(per_part) - per_part)[part] + rank // stride[part]
+            start = np.searchsorted(cluster, np.arange(int(per_part.sum()) + 1))
+            size = np.diff(start)
+            rep = order[start[:-1] + size // 2]  # the middle arc stands for its run
+            gap = self.mids[order] - self.mids[rep][cluster]
+            reach = 2.0 * np.arcsin(np.minimum(np.sqrt(_dot(gap, gap)) / 2.0, 1.0)) + arc / 2.0
+            radius = np.maximum.reduceat(reach, start[:-1]) if len(size) else np.zeros(0)
+            self._clusters = _Clusters(cKDTree(self.mids[rep]), self.feature[rep], radius,
+                                       start, order)
+        return self._clusters
+
+    def _candidates(self, p: NDArray, members: NDArray, bound: NDArray, k: int, limit: float):
+        """Arcs that may hold one of the ``k`` nearest features of each member point,
+        given ``bound`` (angle) on its k-th feature distance.
+
+        Runs of arcs (:meth:`_cluster_index`) are fetched nearest first, ``K`` at a
+        time: a run's representative bounds its feature's distance from above, and the
+        run's radius bounds every arc in it from below. A point is complete once its
+        ``K``-th run is farther than its k-th feature's upper bound plus the largest
+        radius; the others are asked again with ``4K``. Only runs whose nearest possible
+        arc could beat both their feature's and the k-th feature's upper bounds are
+        opened, and their arcs measured (:meth:`_reduce`).
+        """
+        cl = self._cluster_index()
+        slack = 1 + SPHERE_SLACK
+        n_cl = len(cl.radius)
+        widest = float(cl.radius.max())
+        cap_all = bound_of(np.minimum(bound, limit), members, len(p))
         rows_l, flat_l = [], []
-        for g in np.unique(groups[counts > 0]):
-            group = np.flatnonzero((groups == g) & (counts > 0))
-            kk = int(min(counts[group].max(), nseg))
-            for sel in np.array_split(group, max(1, len(group) * kk // CHUNK_PAIRS)):
-                mid_d, j = self.tree.query(
-                    p[members[sel]], k=kk, distance_upper_bound=float(reach[sel].max()), workers=-1
-                )
-                j = j.reshape(len(sel), -1)
-                ok = ((j < nseg) & (mid_d.reshape(len(sel), -1) <= reach[sel][:, None])).ravel()
-                r, f = self._reduce(
-                    p, np.repeat(members[sel], j.shape[1])[ok], j.ravel()[ok], len(p), k, limit
-                )
+        todo, kk = members, min(16 * k, n_cl)
+        while len(todo):
+            later = []
+            for sel in np.array_split(todo, max(1, len(todo) * kk // CHUNK_PAIRS)):
+                reach = _chord(np.minimum(cap_all[sel], np.pi) + widest)
+                md, c = cl.tree.query(p[sel], k=kk, distance_upper_bound=float(reach.max()), workers=-1)
+                md, c = md.reshape(len(sel), -1), c.reshape(len(sel), -1)
+                found = (c < n_cl) & (md <= reach[:, None])
+                rows = np.repeat(sel, kk)[found.ravel()]
+                cc = c[found]
+                upper = 2.0 * np.arcsin(np.minimum(md[found], 2.0) / 2.0)  # the rep lies on an arc
+                best, kth = self._per_feature(rows, cl.feature[cc], upper, len(p), k)
+                cap = np.minimum(kth * slack, cap_all)
+                last = 2.0 * np.arcsin(np.minimum(md[:, -1], 2.0) / 2.0)
+                done = (kk >= n_cl) | ~found[:, -1] | (last - widest > cap[sel])
+                later.append(sel[~done])
+                keep = done[np.repeat(np.arange(len(sel)), kk)[found.ravel()]]
+                lower = upper - cl.radius[cc]
+                keep &= (lower <= best * slack + 1e-12) & (lower <= cap[rows] + 1e-12)
+                rows, cc = rows[keep], cc[keep]
+                size = cl.start[cc + 1] - cl.start[cc]
+                offset = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+                arcs = cl.arcs[np.repeat(cl.start[cc], size) + offset]
+                r, f = self._reduce(p, np.repeat(rows, size), arcs, len(p), k, limit)
                 rows_l.append(r)
                 flat_l.append(f)
+            todo, kk = np.concatenate(later), min(kk * 4, n_cl)
         if not rows_l:
             return np.zeros(0, int), np.zeros(0, int)
         return np.concatenate(rows_l), np.concatenate(flat_l)
@@ -363,37 +397,30 @@ class FeatureIndex:
         if not nseg or not n:
             return Nearest(*(np.zeros(0, int),) * 3, *(np.zeros(0),) * 3)
         slack = 1 + SPHERE_SLACK
-        # Pass 1: the arcs with the nearest few midpoints. Their k-th best feature
-        # bounds the answer; if the last midpoint fetched is beyond that bound plus
-        # the longest half-arc, no other arc can matter and the point is settled.
-        big_k = min(max(start_k, 8 * k), nseg)
-        mid_d, j = self.tree.query(p, k=big_k, workers=-1)
-        mid_d, j = mid_d.reshape(n, -1), j.reshape(n, -1)
-        rows, flat = np.repeat(np.arange(n), big_k), j.ravel()
-        ang = self.arcs.distance(p[rows], flat)[0]
-        _, kth = self._per_feature(rows, flat, ang, n, k)
-        bound = np.minimum(kth * slack, limit)
-        last = 2.0 * np.arcsin(np.minimum(mid_d[:, -1], 2.0) / 2.0)
-        settled = (big_k >= nseg) | (last > bound + self.half)
-        keep = settled[rows]
-        rows, flat = self._reduce(p, rows[keep], flat[keep], n, k, limit, ang[keep])
-        # Pass 2, for the rest: a bound from midpoints alone when pass 1 saw fewer
-        # than k features (escalating), then every arc within reach.
-        pending = np.flatnonzero(~settled)
-        unknown = pending[~np.isfinite(bound[pending])]
-        if len(unknown):
-            reps = self._representatives()
-            grow = min(8 * k, len(reps[1]))
-            while len(unknown):
-                md, jj = reps[0].query(p[unknown], k=grow, workers=-1)
-                md, jj = md.reshape(len(unknown), -1), jj.reshape(len(unknown), -1)
-                up = _kth_distinct(reps[1][np.minimum(jj, len(reps[1]) - 1)], md, k)
-                bound[unknown] = np.minimum(2.0 * np.arcsin(np.minimum(up, 2.0) / 2), limit)
-                unknown = unknown[~np.isfinite(bound[unknown]) & (grow < len(reps[1]))]
-                grow = min(grow * 4, len(reps[1]))
+        bound = np.full(n, limit)
+        rows = flat = np.zeros(0, np.int64)
+        pending = np.arange(n)
+        if k == 1:
+            # Pass 1, the nearest feature: the arcs with the nearest few midpoints. The
+            # best of them bounds the answer; if the last midpoint fetched is beyond that
+            # bound plus the longest half-arc, no other arc can matter and the point is
+            # settled (most are). With k > 1 the nearest midpoints mostly belong to one
+            # feature, so every point goes straight to the runs of arcs (pass 2).
+            big_k = min(start_k, nseg)
+            mid_d, j = self.tree.query(p, k=big_k, workers=-1)
+            mid_d, j = mid_d.reshape(n, -1), j.reshape(n, -1)
+            rows, flat = np.repeat(np.arange(n), big_k), j.ravel()
+            ang = self.arcs.distance(p[rows], flat)[0]
+            _, kth = self._per_feature(rows, self.feature[flat], ang, n, k)
+            bound = np.minimum(kth * slack, limit)
+            last = 2.0 * np.arcsin(np.minimum(mid_d[:, -1], 2.0) / 2.0)
+            settled = (big_k >= nseg) | (last > bound + self.half)
+            keep = settled[rows]
+            rows, flat = self._reduce(p, rows[keep], flat[keep], n, k, limit, ang[keep])
+            pending = np.flatnonzero(~settled)
         if len(pending):
-            reach = _chord(np.where(np.isfinite(bound[pending]), bound[pending], np.pi) + self.half)
-            r2, f2 = self._candidates(p, pending, reach, k, limit)
+            # Pass 2: runs of arcs, nearest first, until no farther run can matter.
+            r2, f2 = self._candidates(p, pending, bound[pending], k, limit)
             rows, flat = np.concatenate([rows, r2]), np.concatenate([flat, f2])
         pt, ft, cl = rows, self.feature[flat], self.arcs.closest(p[rows], flat)
         clon, clat = lonlat(cl)
