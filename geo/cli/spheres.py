@@ -80,7 +80,7 @@ def _compare(rule: str, only_sensitivity: bool, fmt, output) -> None:
     facts = Facts.from_dir()
     table = facts.usgs_years
     years = window(table)
-    moves = site_moves(facts, years) if rule == "owner" else None
+    moves = site_moves(facts, table, years, rule) if rule in ("host", "owner") else None
     figures = compare_published(table, facts.spheres, rule=rule, years=years, moves=moves)
     moved = sensitivity(table, facts.spheres, years=years, moves=moves)
     if only_sensitivity:
@@ -94,10 +94,13 @@ def _compare(rule: str, only_sensitivity: bool, fmt, output) -> None:
         return
     off = int((~figures["within_tolerance"]).sum())
     r = figures.iloc[0]
+    split = moves[moves["from_sphere"] == "OTH"] if moves is not None else moves
     click.echo(f"\n{len(figures) - off} of {len(figures)} figures within 1.5 points; rule {rule}, "
                f"years {r.years}.\nBasis: {r.basis}.\nUSGS 'Other countries' ("
                f"{figures['unsplit_pct'].iloc[0]:.1f}% of mine, {figures['unsplit_pct'].iloc[-1]:.1f}% of "
-               "refinery output) counts to no sphere: ceiling_pct is the share if all of it did.\n"
+               "refinery output, after site figures took out what they could: "
+               f"{0 if split is None else split['site'].nunique()} sites) counts to no sphere: "
+               "ceiling_pct is the share if all of it did.\n"
                "\nSensitivity (points the figure moves if that country or site changes sphere):")
     emit(moved, None, None)
 

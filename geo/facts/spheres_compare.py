@@ -13,14 +13,15 @@ Rules (``rule``):
   (``spheres.csv``).
 - **owner** (control): the host figures, except that a site with its own output figure
   for the year in ``production.csv`` is moved from its host's sphere to the sphere of its
-  controlling owner (largest stake; :func:`geo.facts.spheres.controlling_owner`). A site
-  in a country USGS lumps as "Other countries" is taken out of that lump instead. Only
+  controlling owner (largest stake; :func:`geo.facts.spheres.controlling_owner`). Only
   sites with a figure move, so the owner rule is the host rule corrected where the
   data reaches, not a full ownership census.
 
-USGS does not split "Other countries" (10-13 % of the world in these years): that output
-counts to no sphere, so ``computed_pct`` is a floor and ``ceiling_pct`` (computed + all
-of "Other countries") the most the sphere could reach. Shares are of the USGS world
+USGS does not split "Other countries" (10-13 % of the world in these years). Under both
+rules a ``production.csv`` figure for a site in such a country is taken out of that lump
+and counted to the site's sphere; the rest counts to no sphere, so ``computed_pct`` is a
+floor and ``ceiling_pct`` (computed + what is left of "Other countries") the most the
+sphere could reach. Shares are of the USGS world
 total (rounded, as USGS prints it).
 """
 
@@ -141,17 +142,20 @@ def window(table: pd.DataFrame, span: int = WINDOW_YEARS) -> tuple[int, ...]:
     return tuple(sorted(both)[-span:])
 
 
-def site_moves(facts, years: tuple[int, ...]) -> pd.DataFrame:
-    """Output figures of ``production.csv`` that the owner rule moves between spheres.
+def site_moves(facts, table: pd.DataFrame, years: tuple[int, ...], rule: str = "host") -> pd.DataFrame:
+    """The ``production.csv`` figures that shift output between spheres under ``rule``.
 
-    Columns ``site``, ``kind``, ``year``, ``kt``, ``host_iso``, ``host_sphere``,
-    ``owner_sphere``, ``controlling_owner``: only sites whose controlling owner's sphere
-    differs from the host's (and is known), in ``years``.
+    A site in a country USGS lumps as "Other countries" that year is taken out of that
+    lump (``from_sphere`` ``OTH``) and counted to its host's sphere (host rule) or its
+    controlling owner's (owner rule, when the owner's sphere is known); under the owner
+    rule a site in a listed country moves from its host's sphere to its owner's when they
+    differ. Columns ``site``, ``kind``, ``year``, ``kt``, ``host_iso``, ``from_sphere``,
+    ``to_sphere``, ``controlling_owner``.
     """
     from geo.facts.production import mine_output, refined_output
 
-    cols = ["site", "kind", "year", "kt", "host_iso", "host_sphere", "owner_sphere", "controlling_owner"]
-    if facts.production is None or "owner_sphere" not in facts.sites.columns:
+    cols = ["site", "kind", "year", "kt", "host_iso", "from_sphere", "to_sphere", "controlling_owner"]
+    if facts.production is None or "host_sphere" not in facts.sites.columns:
         return pd.DataFrame(columns=cols)
     sites = facts.sites.set_index("id")
     figures = pd.concat([mine_output(facts.production, facts.sites).assign(kind="mine"),
@@ -161,7 +165,15 @@ def site_moves(facts, years: tuple[int, ...]) -> pd.DataFrame:
                          host_sphere=figures["site"].map(sites["host_sphere"]),
                          owner_sphere=figures["site"].map(sites["owner_sphere"]),
                          controlling_owner=figures["site"].map(sites["controlling_owner"]))
-    moved = out["owner_sphere"].isin(_sphere_names()) & (out["owner_sphere"] != out["host_sphere"])
+    countries = table.loc[~table["iso_a3"].isin([WORLD, OTHER]), ["iso_a3", "kind", "year"]]
+    listed = pd.MultiIndex.from_frame(countries).rename(["host_iso", "kind", "year"])
+    in_table = pd.MultiIndex.from_frame(out[["host_iso", "kind", "year"]]).isin(listed)
+    out["from_sphere"] = out["host_sphere"].where(in_table, OTHER)
+    owner_known = out["owner_sphere"].isin(_sphere_names())
+    out["to_sphere"] = out["host_sphere"]
+    if rule == "owner":
+        out["to_sphere"] = out["owner_sphere"].where(owner_known, out["host_sphere"])
+    moved = out["to_sphere"].isin(_sphere_names()) & (out["to_sphere"] != out["from_sphere"])
     return out.loc[moved, cols].reset_index(drop=True)
 
 
@@ -171,22 +183,11 @@ def _sphere_names() -> tuple[str, ...]:
     return SPHERES
 
 
-def moved_from(moves: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
-    """Where each moved figure is taken from: its host's sphere, or ``OTH`` when USGS
-    does not list the host country for that series and year (it sits in "Other countries")."""
-    countries = table.loc[~table["iso_a3"].isin([WORLD, OTHER]), ["iso_a3", "kind", "year"]]
-    listed = pd.MultiIndex.from_frame(countries)
-    keys = pd.MultiIndex.from_frame(moves[["host_iso", "kind", "year"]])
-    return moves["host_sphere"].where(keys.isin(listed), OTHER).astype(object)
-
-
 def sphere_totals(table: pd.DataFrame, spheres: pd.DataFrame, years: tuple[int, ...], kind: str,
                   moves: pd.DataFrame | None = None) -> tuple[pd.Series, float, float]:
-    """(kt by sphere, world kt, unsplit "Other countries" kt) over ``years`` for ``kind``.
-
-    ``moves`` (:func:`site_moves` rows) shift site figures from the host's sphere (or
-    from "Other countries" when USGS does not list the host that year) to the owner's.
-    """
+    """(kt by sphere, world kt, unsplit "Other countries" kt) over ``years`` for ``kind``;
+    ``moves`` (:func:`site_moves` rows) shift site figures from ``from_sphere`` (or out of
+    "Other countries") to ``to_sphere``."""
     by_iso = spheres.set_index("iso_a3")["sphere"]
     rows = table[(table["kind"] == kind) & table["year"].isin(years)]
     world = float(rows.loc[rows["iso_a3"] == WORLD, "kt"].sum())
@@ -196,10 +197,10 @@ def sphere_totals(table: pd.DataFrame, spheres: pd.DataFrame, years: tuple[int, 
     totals = totals.reindex([*_sphere_names(), "unassigned"]).fillna(0.0)
     if moves is not None and len(moves):
         m = moves[(moves["kind"] == kind) & moves["year"].isin(years)]
-        source = moved_from(m, table)
-        totals = totals.sub(m[source != OTHER].groupby("host_sphere")["kt"].sum(), fill_value=0.0)
-        totals = totals.add(m.groupby("owner_sphere")["kt"].sum(), fill_value=0.0)
-        other -= float(m.loc[source == OTHER, "kt"].sum())
+        out_of_other = m["from_sphere"] == OTHER
+        totals = totals.sub(m[~out_of_other].groupby("from_sphere")["kt"].sum(), fill_value=0.0)
+        totals = totals.add(m.groupby("to_sphere")["kt"].sum(), fill_value=0.0)
+        other -= float(m.loc[out_of_other, "kt"].sum())
     return totals, world, other
 
 
@@ -213,7 +214,8 @@ def compare_published(table: pd.DataFrame, spheres: pd.DataFrame, *, rule: str =
     figure lies between computed and ceiling, each widened by 1.5), ``rule``, ``measure``
     basis and ``years``.
 
-    ``rule``: ``host`` or ``owner``; the owner rule needs ``moves`` (:func:`site_moves`).
+    ``rule``: ``host`` or ``owner``; ``moves`` (:func:`site_moves` for that rule) are the
+    site figures that split "Other countries" and, under the owner rule, move sites.
     """
     from geo.core.errors import ArgumentError
 
@@ -227,7 +229,7 @@ def compare_published(table: pd.DataFrame, spheres: pd.DataFrame, *, rule: str =
     rows = []
     for measure, sphere, published, op in PUBLISHED_FIGURES:
         kind = KIND[measure]
-        totals, world, other = sphere_totals(table, spheres, years, kind, moves if rule == "owner" else None)
+        totals, world, other = sphere_totals(table, spheres, years, kind, moves)
         computed = 100.0 * float(totals.get(sphere, 0.0)) / world
         unsplit = 100.0 * other / world
         if op == "<":
@@ -246,8 +248,9 @@ def compare_published(table: pd.DataFrame, spheres: pd.DataFrame, *, rule: str =
             "rule": rule,
             "basis": (f"USGS MCS {'/'.join(map(str, editions))} country {kind} production, "
                       f"summed {span}, share of the world total"
-                      + ("; production.csv sites moved to their controlling owner's sphere"
-                         if rule == "owner" else "")),
+                      + ("; production.csv site figures split 'Other countries'"
+                         + (" and move sites to their controlling owner's sphere" if rule == "owner" else "")
+                         if moves is not None and len(moves) else "")),
             "years": span,
         })
     return pd.DataFrame(rows)
@@ -260,8 +263,8 @@ def sensitivity(table: pd.DataFrame, spheres: pd.DataFrame, *, years: tuple[int,
     For each figure: the ``top`` countries inside the sphere whose reassignment would
     take the most away (``effect_pts`` negative) and the ``top`` outside it that would
     add the most (positive); the unsplit "Other countries" (``kind`` ``unsplit``: the most
-    it could add); with ``moves``, also each site the owner rule moved into or
-    out of the sphere (``kind`` ``site``). Columns ``measure``, ``sphere``, ``published``,
+    it could add); with ``moves``, also each site figure moved into or out of the sphere
+    (``kind`` ``site``, ``assigned`` "from -> to"). Columns ``measure``, ``sphere``, ``published``,
     ``kind`` (country / unsplit / site), ``name``, ``assigned`` (its sphere now), ``effect_pts``.
     """
     years = years or window(table)
@@ -286,13 +289,13 @@ def sensitivity(table: pd.DataFrame, spheres: pd.DataFrame, *, years: tuple[int,
                     round(unsplit, 2)))
         if moves is not None and len(moves):
             m = moves[(moves["kind"] == kind) & moves["year"].isin(years)]
-            m = m.assign(source=moved_from(m, table))
             for site, g in m.groupby("site"):
                 pts = 100.0 * float(g["kt"].sum()) / world
-                owner = f"owner: {g['owner_sphere'].iat[0]}"
-                if (g["owner_sphere"] == sphere).any():
-                    out.append((measure, sphere, label, "site", site, owner, round(pts, 2)))
-                elif (g["source"] == sphere).any():
-                    out.append((measure, sphere, label, "site", site, owner, round(-pts, 2)))
+                to, came = g["to_sphere"].iat[0], g["from_sphere"].iat[0]
+                note = f"{came} -> {to}"
+                if to == sphere:
+                    out.append((measure, sphere, label, "site", site, note, round(pts, 2)))
+                elif came == sphere:
+                    out.append((measure, sphere, label, "site", site, note, round(-pts, 2)))
     return pd.DataFrame(out, columns=["measure", "sphere", "published", "kind", "name", "assigned",
                                       "effect_pts"])
