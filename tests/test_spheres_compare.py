@@ -207,3 +207,14 @@ def test_cli_owner_rule_and_sensitivity_table():
     assert "within 1.5 points" in text.output and "Sensitivity" in text.output
     bad = CliRunner().invoke(main, ["spheres", "--compare-published", "--rule", "equity"])
     assert bad.exit_code != 0 and "host or owner" in bad.output
+
+
+def test_validate_flags_a_drawn_country_without_a_sphere(data_copy):
+    from geo.facts.bundle import check_dataset
+
+    path = data_copy / "spheres.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith("GRL,")) + "\n")
+    found = [str(p) for p in check_dataset(data_copy)]
+    assert any("countries.geojson" in p and "'GRL' has no sphere assignment" in p for p in found)
+    assert not any("'FRO' has no sphere" in p for p in found)
