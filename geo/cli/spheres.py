@@ -17,6 +17,9 @@ Examples:
   minetrack spheres --sites my_mines.gpkg          # your sites' capacity figures, host rule
   minetrack spheres --by-year                      # production.csv per sphere and year, coverage
   minetrack spheres --by-year --measure refined --rule owner
+  minetrack spheres --compare-published            # the ten published figures, host rule
+  minetrack spheres --compare-published --rule owner --format json
+  minetrack spheres --compare-published --sensitivity
 """)
 @click.option("--rule", type=click.Choice(["host", "owner", "equity"]), default="host", show_default=True,
               help="host: sphere of the site's country; owner: of the controlling owner's HQ; "
@@ -32,11 +35,16 @@ Examples:
                    "bundled sites.")
 @click.option("--compare-published", "compare", is_flag=True,
               help="The ten published MINING.COM / Northern Miner sphere figures beside the "
-                   "computed ones (host rule, USGS country figures), with the difference.")
+                   "computed ones (USGS country output over the last five years in the data; "
+                   "--rule host or owner), with the difference and a sensitivity table.")
+@click.option("--sensitivity", is_flag=True,
+              help="With --compare-published: print (or --format) only the sensitivity table: "
+                   "which country's or site's assignment moves each figure, by how many points.")
 @import_options()
 @output_options(TABLE_FORMATS)
 @store_option
-def command(rule, measure, sites_file, compare, by_year, fmt, output, **import_opts) -> None:
+def command(rule, measure, sites_file, compare, sensitivity, by_year, fmt, output,
+            **import_opts) -> None:
     """Shares of copper mine output or processing capacity by control sphere.
 
     Every share is of the sites that have a figure; coverage_pct says how much of
@@ -47,16 +55,7 @@ def command(rule, measure, sites_file, compare, by_year, fmt, output, **import_o
     from geo.facts.stats import spheres
 
     if compare:
-        from geo.facts.spheres import load_spheres
-        from geo.facts.stats import compare_published, load_copper_stats
-
-        table = compare_published(load_copper_stats(), load_spheres())
-        emit(table, fmt, output)
-        if fmt in (None, "table") and output is None:
-            off = int((~table["within_tolerance"]).sum())
-            click.echo(f"\n{off} of {len(table)} figures differ by more than 1.5 points "
-                       "(host rule; countries without a sphere row and USGS 'Other countries' "
-                       "count to no sphere).")
+        _compare(rule, sensitivity, fmt, output)
         return
     if by_year or measure == "refined":
         _by_year(rule, measure, sites_file, fmt, output)
@@ -71,6 +70,39 @@ def command(rule, measure, sites_file, compare, by_year, fmt, output, **import_o
     click.echo(f"\n{measure}, {rule} rule: sites with a figure cover {r.covered_kt:,.0f} kt of "
                f"the USGS world total {r.world_kt:,.0f} kt (coverage {r.coverage_pct:.1f}%).")
     _coverage_lines(rule)
+
+
+def _compare(rule: str, only_sensitivity: bool, fmt, output) -> None:
+    """``--compare-published``: the ten figures, then (as text) the sensitivity table."""
+    from geo.facts.bundle import Facts
+    from geo.facts.spheres_compare import compare_published, sensitivity, site_moves, window
+
+    facts = Facts.from_dir()
+    table = facts.usgs_years
+    years = window(table)
+    moves = site_moves(facts, table, years, rule) if rule in ("host", "owner") else None
+    figures = compare_published(table, facts.spheres, rule=rule, years=years, moves=moves)
+    moved = sensitivity(table, facts.spheres, years=years, moves=moves)
+    if only_sensitivity:
+        emit(moved, fmt, output)
+        return
+    text = fmt in (None, "table") and output is None
+    emit(figures, fmt, output, columns=("measure", "sphere", "published", "computed_pct",
+                                        "difference_pts", "within_tolerance", "ceiling_pct",
+                                        "reachable") if text else None)
+    if not text:
+        return
+    off = int((~figures["within_tolerance"]).sum())
+    r = figures.iloc[0]
+    split = moves[moves["from_sphere"] == "OTH"] if moves is not None else moves
+    click.echo(f"\n{len(figures) - off} of {len(figures)} figures within 1.5 points; rule {rule}, "
+               f"years {r.years}.\nBasis: {r.basis}.\nUSGS 'Other countries' ("
+               f"{figures['unsplit_pct'].iloc[0]:.1f}% of mine, {figures['unsplit_pct'].iloc[-1]:.1f}% of "
+               "refinery output, after site figures took out what they could: "
+               f"{0 if split is None else split['site'].nunique()} sites) counts to no sphere: "
+               "ceiling_pct is the share if all of it did.\n"
+               "\nSensitivity (points the figure moves if that country or site changes sphere):")
+    emit(moved, None, None)
 
 
 def _by_year(rule: str, measure: str, sites_file, fmt, output) -> None:

@@ -52,6 +52,7 @@ class Facts:
     imports: pd.DataFrame | None = None
     nir: pd.DataFrame | None = None
     production: pd.DataFrame | None = None
+    usgs_years: pd.DataFrame | None = None
     directory: Path | None = None
 
     @classmethod
@@ -82,6 +83,22 @@ def _optional(here: Path, file: str, load: Callable[[Path], Any], problems: list
         return None
     try:
         return load(here / file)
+    except DataError as exc:
+        problems += exc.problems
+        return None
+
+
+def _usgs_years(here: Path, known: set[str], source_ids: set[str], problems: list[Problem],
+                stat_rows: pd.DataFrame | None):
+    """Every ``copper_usgs_mcs*.csv`` in one long table (None when there is none); the
+    MCS 2025 table already read as ``stat_rows`` is not read again."""
+    from geo.facts.spheres_compare import USGS_GLOB, load_usgs_years
+
+    if not any(here.glob(USGS_GLOB)):
+        return None
+    try:
+        read = {stats.STATS_FILE: stat_rows} if stat_rows is not None else None
+        return load_usgs_years(here, known_iso=known, source_ids=source_ids, already_read=read)
     except DataError as exc:
         problems += exc.problems
         return None
@@ -138,7 +155,9 @@ def read_facts(directory: Path | str | None = None) -> tuple[Facts | None, list[
                                  lambda path: stage_vocab.load_stage_vocab(path, source_ids=source_ids),
                                  problems),
     }
-    problems += _sphere_coverage(here, site_frame, owners, known, found["stats"], found["spheres"])
+    found["usgs_years"] = _usgs_years(here, known, source_ids, problems, found["stats"])
+    problems += _sphere_coverage(here, site_frame, owners, known, found["stats"], found["spheres"],
+                                 countries)
     problems += _stages_match_history(here, site_frame, found["events"])
     if not core_ok:
         return None, problems
@@ -187,8 +206,10 @@ def _stages_match_history(here: Path, sites: pd.DataFrame, events: pd.DataFrame 
 
 
 def _sphere_coverage(here: Path, sites: pd.DataFrame, owners: pd.DataFrame, known: set[str],
-                     stat_rows: pd.DataFrame | None, sphere_rows: pd.DataFrame | None) -> list[Problem]:
-    """Every country that needs a sphere (site hosts, owner HQs, statistics rows) has one."""
+                     stat_rows: pd.DataFrame | None, sphere_rows: pd.DataFrame | None,
+                     countries: pd.DataFrame | None = None) -> list[Problem]:
+    """Every country that needs a sphere (site hosts, owner HQs, statistics rows, and
+    every country and territory the map draws) has one."""
     if not (here / "spheres.csv").exists() or sphere_rows is None:
         return []
     needed: dict[str, str] = {}
@@ -200,6 +221,10 @@ def _sphere_coverage(here: Path, sites: pd.DataFrame, owners: pd.DataFrame, know
         needed.setdefault(code, display_path(here / "sites.csv"))
     for code in owners.get("hq_country", []):
         needed.setdefault(code, display_path(here / "owners.csv"))
+    if countries is not None:
+        # Every drawn country gets a sphere, so none is left out of the map's legend.
+        for code in countries["iso_a3"]:
+            needed.setdefault(code, "countries.geojson")
     return spheres.check_coverage({c: w for c, w in needed.items() if c in known}, sphere_rows)
 
 

@@ -9,6 +9,14 @@ rules, because they answer different questions:
   stake; the operator breaks ties) (who decides).
 - **equity**: the owner rule split by stake: a 55/45 joint venture counts 0.55 to one
   owner's sphere and 0.45 to the other's; stakes not listed count as "unattributed".
+
+Which sphere each country is in (``data/spheres.csv``, one row for every country and
+territory the map draws) follows the published map's reposts where they name a country
+(``basis`` ``published-map``) and otherwise minetrack's stated rules, first match wins:
+territory follows its sovereign; EAEU member -> Russia; copper sector documented as
+Chinese-controlled -> China; named participant of a 2025 coalition meeting -> Coalition
+of the Willing; full BRICS member -> Undrafted; US free-trade, treaty or MSP partner ->
+US-aligned; the rest -> Undrafted (``data/PROVENANCE.md``, "Control spheres").
 """
 
 from __future__ import annotations

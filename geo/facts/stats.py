@@ -161,56 +161,6 @@ def spheres(rule: str = "host", measure: str = "mine-output", facts=None, sites=
     return sphere_shares(with_spheres, stakes, facts.spheres, facts.stats, rule=rule, measure=measure)
 
 
-PUBLISHED_FIGURES: tuple[tuple[str, str, float, str], ...] = (
-    # (measure, sphere, published %, comparison: "=" about, "<" under)
-    ("mine-output", "US-aligned", 48.7, "="), ("mine-output", "China", 29.9, "="),
-    ("mine-output", "Russia", 10.0, "<"), ("mine-output", "Coalition of the Willing", 10.0, "<"),
-    ("mine-output", "Undrafted", 1.9, "="),
-    ("processing-capacity", "China", 53.1, "="),
-    ("processing-capacity", "Coalition of the Willing", 19.0, "="),
-    ("processing-capacity", "US-aligned", 15.6, "="), ("processing-capacity", "Undrafted", 6.8, "="),
-    ("processing-capacity", "Russia", 5.6, "="),
-)
-"""The ten figures the first seed document reports for the MINING.COM / Northern Miner
-copper control-spheres maps (mine output over five years; processing capacity)."""
-
-TOLERANCE_PTS = 1.5
-
-
-def compare_published(stats: pd.DataFrame, spheres_table: pd.DataFrame,
-                      years: tuple[int, ...] = (2023, 2024)) -> pd.DataFrame:
-    """Host-rule sphere shares of USGS country output beside the ten published figures.
-
-    Rule: each country's USGS mine (or refinery) production, summed over ``years``,
-    counts to the sphere of that country (host rule). Countries with no sphere row and
-    USGS "Other countries" count as ``unassigned``, so the shares of the five spheres
-    need not add to 100 %. Returns one row per published figure with ``computed_pct``,
-    ``difference_pts`` (computed - published; for "under" figures, excess over the
-    bound, 0 if within) and ``within_tolerance``.
-    """
-    by_iso = spheres_table.set_index("iso_a3")["sphere"]
-    world = stats[stats["iso_a3"] == WORLD]
-    countries = stats[~stats["iso_a3"].isin([WORLD, OTHER])]
-    rows = []
-    for measure, sphere, published, op in PUBLISHED_FIGURES:
-        prefix = "mine" if measure == "mine-output" else "refinery"
-        cols = [f"{prefix}_{y}_kt" for y in years]
-        total = float(world[cols].sum().sum())
-        value = countries[cols].fillna(0).sum(axis=1)
-        mask = countries["iso_a3"].map(by_iso).eq(sphere)
-        computed = 100.0 * float(value[mask].sum()) / total
-        diff = max(0.0, computed - published) if op == "<" else computed - published
-        rows.append({
-            "measure": measure, "sphere": sphere,
-            "published": f"<{published:g}" if op == "<" else f"{published:g}",
-            "computed_pct": round(computed, 1), "difference_pts": round(diff, 1),
-            "within_tolerance": abs(diff) <= TOLERANCE_PTS,
-            "rule": "host", "basis": f"USGS MCS 2025 country {prefix} production",
-            "years": "-".join(str(y) for y in (years[0], years[-1])),
-        })
-    return pd.DataFrame(rows)
-
-
 def production_coverage(rule: str = "host", measure: str = "mine-output", facts=None) -> pd.DataFrame:
     """``minetrack spheres --by-year``: the figures of ``production.csv`` summed per year
     and per sphere of each site (``host`` or ``owner`` rule), with the USGS world total
