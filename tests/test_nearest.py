@@ -133,3 +133,15 @@ def test_max_distance_and_k_larger_than_features():
     res = FeatureIndex([a, b]).query(p, k=5, max_distance_m=20_000)
     assert list(res.feature) == [0]
     assert res.distance_m[0] == pytest.approx(GEOD.inv(0.1, 0.5, 0.0, 0.5)[2], rel=1e-4)
+
+
+def test_k_nearest_far_from_the_layer_match_brute_force(railroads):
+    """Far from every line (open ocean, the Arctic) the third-nearest line is hundreds of
+    kilometres beyond the first: the search must widen until no farther line can matter
+    (an earlier version returned a 4th-nearest line as 3rd here)."""
+    pts = shapely.points([-53.523, -113.441, -150.0, -95.0], [25.807, 17.414, 15.0, 72.0])
+    res = FeatureIndex(railroads.geometry.values).query(pts, k=3).frame()
+    for i, p in enumerate(pts):
+        ref = brute(p, railroads.geometry.values)
+        mine = res[res["point"] == i].sort_values("rank")
+        assert np.allclose(mine["distance_m"], np.sort(ref)[:3], rtol=5e-4, atol=1.0)

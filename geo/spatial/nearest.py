@@ -10,12 +10,17 @@ search works on the sphere and the answer is measured on the ellipsoid:
    the edge as drawn on a lon/lat map, then treated as a great-circle arc. The
    pieces' midpoints go into a KD-tree (``scipy.spatial.cKDTree``), which has no
    trouble with the antimeridian or the poles.
-2. For each point, the ``K`` nearest midpoints are fetched and the exact spherical
-   distance to each of those arcs is computed in closed form (numpy, no Python loop
-   over geometries). An arc whose midpoint is at angle ``a`` from the point is at
-   least ``a - h`` away, ``h`` being the largest half-length of any arc, so once the
-   ``K``-th midpoint is farther than the ``k``-th best distance plus ``h`` the answer
-   is complete; points that are not complete are asked again with ``4K``.
+2. For the nearest feature (``k = 1``), the ``K`` nearest midpoints of each point
+   are fetched and the exact spherical distance to each of those arcs is computed in
+   closed form (numpy, no Python loop over geometries). An arc whose midpoint is at
+   angle ``a`` from the point is at least ``a - h`` away, ``h`` being the largest
+   half-length of any arc, so once the ``K``-th midpoint is farther than the best
+   distance plus ``h`` the answer is complete. The other points, and every point
+   when ``k > 1``, search runs of consecutive arcs (about 10 km of one part each,
+   with a representative midpoint and a radius holding the run) nearest first: a
+   run's representative bounds its feature from above, its radius bounds all its
+   arcs from below, and only runs (then arcs) that could still beat their feature's
+   and the ``k``-th feature's upper bounds are measured.
 3. The chosen closest point on each arc is measured with ``pyproj.Geod.inv`` on the
    WGS 84 ellipsoid. Reported distances are ellipsoidal geodesic metres. The only
    approximation left is where on the arc the closest point lies (found on the
@@ -255,6 +260,7 @@ class FeatureIndex:
         # Half the longest arc's angle, from its chord (one arcsin, not one per arc).
         d = a - b
         self._chord2 = d[:, 0] ** 2 + d[:, 1] ** 2 + d[:, 2] ** 2
+        self._half_arc = np.arcsin(np.minimum(np.sqrt(self._chord2) / 2.0, 1.0))
         self.half = float(np.arcsin(min(np.sqrt(self._chord2.max()) / 2.0, 1.0))) if len(mid) else 0.0
         self.mids = mid
         self._clusters: _Clusters | None = None
@@ -309,7 +315,7 @@ class FeatureIndex:
         keep = (ang <= best * slack + 1e-12) & (best <= kth[rows] * slack + 1e-12) & (ang <= limit)
         return rows[keep], flat[keep]
 
-    def _cluster_index(self, spacing_m: float = 25_000.0) -> _Clusters:
+    def _cluster_index(self, spacing_m: float = 10_000.0) -> _Clusters:
         """Arcs grouped in runs along each part, about ``spacing_m`` long, each run
         with a representative midpoint and a radius that holds all its arcs."""
         if self._clusters is None:
@@ -371,11 +377,21 @@ class FeatureIndex:
                 keep = done[np.repeat(np.arange(len(sel)), kk)[found.ravel()]]
                 lower = upper - cl.radius[cc]
                 keep &= (lower <= best * slack + 1e-12) & (lower <= cap[rows] + 1e-12)
-                rows, cc = rows[keep], cc[keep]
+                rows, cc, best = rows[keep], cc[keep], best[keep]
                 size = cl.start[cc + 1] - cl.start[cc]
                 offset = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
                 arcs = cl.arcs[np.repeat(cl.start[cc], size) + offset]
-                r, f = self._reduce(p, np.repeat(rows, size), arcs, len(p), k, limit)
+                r_arc = np.repeat(rows, size)
+                # Within an opened run, an arc is measured only if its midpoint bound
+                # (midpoint angle less half the arc) could beat the run's nearest
+                # midpoint, its feature's bound and the k-th feature's bound.
+                gap = p[r_arc] - self.mids[arcs]
+                mid = 2.0 * np.arcsin(np.minimum(np.sqrt(_dot(gap, gap)) / 2.0, 1.0))
+                first = np.cumsum(size) - size
+                run_best = np.minimum(np.minimum.reduceat(mid, first), best) if len(first) else best
+                near = (mid - self._half_arc[arcs] <= np.repeat(run_best, size) * slack + 1e-12) & \
+                    (mid - self._half_arc[arcs] <= cap[r_arc] + 1e-12)
+                r, f = self._reduce(p, r_arc[near], arcs[near], len(p), k, limit)
                 rows_l.append(r)
                 flat_l.append(f)
             todo, kk = np.concatenate(later), min(kk * 4, n_cl)
