@@ -193,8 +193,9 @@ def repair_polygons(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     invalid = ~shapely.is_valid(geoms)
     repaired_rows: list[int] = []
     if invalid.any():
-        fixed = shapely.make_valid(geoms[invalid])
-        # make_valid may return a collection with stray lines; keep the area.
+        # "structure" keeps the area the rings enclose, about twice as fast as "linework"
+        # on PAD-US; what it returns may still be a collection: keep its area.
+        fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         parts, owner = shapely.get_parts(fixed, return_index=True)
         areal = np.isin(shapely.get_type_id(parts), (3, 6))
         merged = np.array([None] * len(fixed), dtype=object)
