@@ -82,7 +82,12 @@ def test_owners_join(sites):
     joined = with_owners(sites, load_ownership(), load_owners())
     morenci = joined.set_index("id").loc["morenci"]
     assert "Freeport-McMoRan" in morenci["owners"] and morenci["operator"] == "Freeport-McMoRan"
-    assert (joined["owners"] != "").mean() > 0.8
+    # Rows taken from the USGS Africa layer alone carry its operator names in their notes
+    # but no sourced stakes (and no sourced owner home countries), so the coverage bar
+    # applies to the curated rows; the whole table must still be mostly owned.
+    usgs_only = joined["sources"].fillna("") == "usgs-africa-gis-2021"
+    assert (joined.loc[~usgs_only, "owners"] != "").mean() > 0.8
+    assert (joined["owners"] != "").mean() > 0.6
 
 
 def test_capacity_fields_consistent(sites):
