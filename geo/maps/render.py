@@ -61,7 +61,20 @@ def render_recipe(recipe: Recipe | str, facts: Facts | None = None) -> folium.Ma
                 key = "filter_commodities" if field == "commodities" else field
                 config["filters"].append({"field": key, "title": title, "values": values})
         return page(title=recipe.title, description=recipe.description, summary=summary_text(recipe, shown),
-                    config=config, countries=facts.countries, bounds=bounds)
+                    config=config, countries=facts.countries, bounds=bounds, view=_view(recipe, shown))
+
+
+def _view(recipe: Recipe, shown: gpd.GeoDataFrame) -> dict | None:
+    """The recipe's view with only the insets that hold a site the map draws (Hawaii's
+    inset appears once a Hawaiian site is in the data)."""
+    if recipe.view is None:
+        return None
+    lon = pd.to_numeric(shown.get("longitude"), errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(shown.get("latitude"), errors="coerce").to_numpy(dtype=float)
+    insets = [i for i in recipe.view.get("insets", [])
+              if ((lon >= i["bounds"][0]) & (lon <= i["bounds"][2])
+                  & (lat >= i["bounds"][1]) & (lat <= i["bounds"][3])).any()]
+    return {**recipe.view, "insets": insets}
 
 
 def points_map(

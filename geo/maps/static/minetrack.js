@@ -134,7 +134,6 @@
       var scale = 256 * Math.pow(2, map.getZoom()) / 256;
       var origin = map.getPixelOrigin(), pane = map._getMapPanePos();
       var ox = origin.x - pane.x, oy = origin.y - pane.y;
-      var world = 256 * scale;
       var cell = 24, grid = (this._grid = {});
       this._cell = cell;
       var byColor = {};
@@ -142,16 +141,14 @@
         if (!this.visible[i]) continue;
         var y = this.py[i] * scale - oy;
         if (y < -20 || y > size.y + 20) continue;
-        var x0 = this.px[i] * scale - ox;
-        // Draw every world copy in view (the map can pan across the antimeridian).
-        var k0 = Math.ceil((-20 - x0) / world), k1 = Math.floor((size.x + 20 - x0) / world);
-        for (var k = k0; k <= k1; k++) {
-          var x = x0 + k * world;
-          var ci = this.colorIdx ? this.colorIdx[i] : 0;
-          (byColor[ci] = byColor[ci] || []).push(x, y, this.radius ? this.radius[i] : this.spec.radius || 5);
-          var key = Math.floor(x / cell) + ":" + Math.floor(y / cell);
-          (grid[key] = grid[key] || []).push(i, x, y);
-        }
+        // One world: a point is drawn once, where its country is, never on a copy of
+        // the world east or west (the countries are not copied either).
+        var x = this.px[i] * scale - ox;
+        if (x < -20 || x > size.x + 20) continue;
+        var ci = this.colorIdx ? this.colorIdx[i] : 0;
+        (byColor[ci] = byColor[ci] || []).push(x, y, this.radius ? this.radius[i] : this.spec.radius || 5);
+        var key = Math.floor(x / cell) + ":" + Math.floor(y / cell);
+        (grid[key] = grid[key] || []).push(i, x, y);
       }
       ctx.lineWidth = 1;
       ctx.strokeStyle = "rgba(30,30,30,0.9)";
@@ -236,11 +233,12 @@
       return box;
     },
 
-    openPopup: function (i) {
+    openPopup: function (i, keepView) {
       var map = this._map;
       if (!map) return;
       this.app.selected = { layer: this, i: i };
-      L.popup({ maxWidth: 360, autoPanPadding: [20, 20] })
+      // A site reopened from the URL keeps the URL's view: no panning to fit the popup.
+      L.popup({ maxWidth: 360, autoPanPadding: [20, 20], autoPan: !keepView })
         .setLatLng([this.lat[i], this.lon[i]])
         .setContent(this.popupContent(i))
         .openOn(map);
@@ -344,6 +342,7 @@
     this.filters = {}; // field -> set of unchecked values
     var self = this;
     this.polygons = [];
+    this.all = []; // every layer in the order of config.layers: the indices of #layers=
     // Above the basemap (overlay pane, 400) and below popups: polygons, then points.
     map.createPane("mt-raster").style.zIndex = 420;
     map.getPane("mt-raster").style.pointerEvents = "none";
@@ -356,6 +355,7 @@
       if (!make) throw new Error("minetrack: no drawing class for layer kind " + kind);
       var layer = make(spec, self);
       (kind === "points" ? self.layers : self.polygons).push(layer);
+      self.all.push(layer);
       if (controlLayers) controlLayers.addOverlay(layer, spec.title);
     });
     this._legend();
@@ -365,17 +365,31 @@
     this.polygons.concat(this.layers).forEach(function (layer) {
       if (layer.spec.show !== false) layer.addTo(map);
     });
-    this._readHash();
+    this._defaultLayers = this._layerState();
+    this._insets(controlLayers);
+    if (!this._readHash() && config.view) this.setView(config.view);
     map.on("moveend", this.writeHash, this);
     map.on("popupclose", function () {
       self.selected = null;
       self.writeHash();
     });
+    this._ready = true;
     this._updateCounts();
+  };
+
+  /* A view as page.py writes it: bounds fitted to the screen, or a centre and zoom.
+   * Never animated, so that nothing arrives late to move the map again. */
+  MT.App.prototype.setView = function (v) {
+    if (v.center) this.map.setView(v.center, v.zoom, { animate: false });
+    else if (v.bounds) {
+      var pad = v.padding || 0;
+      this.map.fitBounds(v.bounds, { padding: [pad, pad], maxZoom: v.max_zoom, animate: false });
+    }
   };
 
   MT.App.prototype.layerToggled = function () {
     this._updateCounts();
+    this.writeHash();
   };
 
   MT.App.prototype._legend = function () {
@@ -454,6 +468,7 @@
       if (layer.active) layer._redraw();
     });
     this._updateCounts();
+    this.writeHash();
   };
 
   MT.App.prototype._updateCounts = function () {
@@ -487,6 +502,7 @@
       box.appendChild(sec);
     });
     box.style.display = any ? "" : "none";
+    this._drawInsets();
     if (this.filterBox) {
       var labels = this.filterBox.querySelectorAll("label[data-field]");
       for (var j = 0; j < labels.length; j++) {
@@ -588,14 +604,42 @@
     new FS().addTo(map);
   };
 
+  /* The shown layers as indices into config.layers ("0,2,3"). */
+  MT.App.prototype._layerState = function () {
+    var on = [];
+    this.all.forEach(function (layer, i) {
+      if (layer.active) on.push(i);
+    });
+    return on.join(",");
+  };
+
+  /* Filters that hide something, as "field:shown,shown;field2:..." (each name and value
+   * percent-encoded, so a value holding ":" "," or ";" cannot be mistaken for a separator). */
+  MT.App.prototype._filterState = function () {
+    var self = this, parts = [];
+    (this.config.filters || []).forEach(function (f) {
+      var off = self.filters[f.field];
+      if (!off || !Object.keys(off).length) return;
+      var on = f.values.filter(function (v) {
+        return !off[v];
+      });
+      parts.push(encodeURIComponent(f.field) + ":" + on.map(encodeURIComponent).join(","));
+    });
+    return parts.join(";");
+  };
+
   MT.App.prototype.writeHash = function () {
-    if (this._readingHash) return;
+    if (this._readingHash || !this._ready) return;
     var c = this.map.getCenter(), z = this.map.getZoom();
     var h = "#map=" + z + "/" + c.lat.toFixed(4) + "/" + c.lng.toFixed(4);
     if (this.selected) {
       var id = this.selected.layer.field("id", this.selected.i);
       if (id) h += "&site=" + encodeURIComponent(id);
     }
+    var layers = this._layerState();
+    if (layers !== this._defaultLayers) h += "&layers=" + layers;
+    var filters = this._filterState();
+    if (filters) h += "&filters=" + filters;
     try {
       history.replaceState(null, "", h);
     } catch (e) {
@@ -603,14 +647,72 @@
     }
   };
 
+  /* Apply "#filters=" (see _filterState): a field named there shows only the values
+   * listed; unknown fields and values are ignored. */
+  MT.App.prototype._hashFilters = function (raw) {
+    var self = this, known = Object.create(null), any = false;
+    (this.config.filters || []).forEach(function (f) {
+      known[f.field] = f;
+    });
+    raw.split(";").forEach(function (part) {
+      var k = part.indexOf(":");
+      if (k <= 0) return;
+      var field, on = Object.create(null);
+      try {
+        field = decodeURIComponent(part.slice(0, k));
+        part.slice(k + 1).split(",").forEach(function (v) {
+          if (v) on[decodeURIComponent(v)] = true;
+        });
+      } catch (e) {
+        return; /* malformed percent-encoding: leave this field out */
+      }
+      var f = known[field];
+      if (!f) return;
+      var off = (self.filters[field] = {});
+      f.values.forEach(function (v) {
+        if (!on[v]) off[v] = true;
+      });
+      any = true;
+    });
+    if (!any) return;
+    if (this.filterBox) {
+      var boxes = this.filterBox.querySelectorAll("input[data-field]");
+      for (var j = 0; j < boxes.length; j++) {
+        var off = this.filters[boxes[j].getAttribute("data-field")];
+        boxes[j].checked = !(off && off[boxes[j].value]);
+      }
+    }
+    this.applyFilters();
+  };
+
+  /* Apply "#layers=0,2": exactly those layers shown; anything but indices is ignored. */
+  MT.App.prototype._hashLayers = function (raw) {
+    var map = this.map, all = this.all, on = Object.create(null);
+    var items = raw === "" ? [] : raw.split(",");
+    for (var k = 0; k < items.length; k++) {
+      if (!/^\d+$/.test(items[k]) || +items[k] >= all.length) return;
+      on[+items[k]] = true;
+    }
+    all.forEach(function (layer, i) {
+      if (on[i] && !layer.active) layer.addTo(map);
+      else if (!on[i] && layer.active) map.removeLayer(layer);
+    });
+  };
+
+  /* Reopen the view a URL hash names; returns whether it set the map's view. */
   MT.App.prototype._readHash = function () {
     // A hash the page did not write (hand-edited, truncated) is ignored part by part:
     // a value that does not decode is dropped, and keys are looked up as own properties
     // only ("constructor" is not a site).
-    var h = (location.hash || "").replace(/^#/, ""), parts = Object.create(null);
+    // A srcdoc frame has no hash of its own: `minetrack embed --view` writes it on <html>.
+    var h = (location.hash || "").replace(/^#/, "") ||
+      document.documentElement.getAttribute("data-mt-view") || "";
+    var parts = Object.create(null);
+    var raw = Object.create(null), viewSet = false;
     h.split("&").forEach(function (kv) {
       var i = kv.indexOf("=");
       if (i <= 0) return;
+      raw[kv.slice(0, i)] = kv.slice(i + 1);
       try {
         parts[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
       } catch (e) {
@@ -618,21 +720,129 @@
       }
     });
     this._readingHash = true;
+    if (raw.filters !== undefined) this._hashFilters(raw.filters);
+    if (raw.layers !== undefined) this._hashLayers(raw.layers);
     if (parts.map) {
       var m = parts.map.split("/").map(Number);
-      if (m.length === 3 && m.every(isFinite)) this.map.setView([m[1], m[2]], m[0], { animate: false });
+      if (m.length === 3 && m.every(isFinite) && Math.abs(m[1]) <= 90 && Math.abs(m[2]) <= 540) {
+        this.map.setView([m[1], m[2]], m[0], { animate: false });
+        viewSet = true;
+      }
     }
-    this._readingHash = false;
     if (parts.site) {
+      if (!viewSet && this.config.view) {
+        this.setView(this.config.view);
+        viewSet = true;
+      }
       for (var l = 0; l < this.layers.length; l++) {
         var layer = this.layers[l];
         var i = layer.index[parts.site]; // index has no prototype: "constructor" is not in it
         if (typeof i === "number") {
           if (!layer.active) layer.addTo(this.map);
-          layer.openPopup(i);
+          layer.openPopup(i, true);
           break;
         }
       }
     }
+    this._readingHash = false;
+    return viewSet;
+  };
+
+  /* Small fixed maps of areas outside the main view (Alaska beside the lower 48): the
+   * countries and the shown points, redrawn with every filter change; a click (or Enter)
+   * brings the main map there. */
+  MT.App.prototype._insets = function (controlLayers) {
+    var self = this, specs = this.config.insets || [];
+    if (!specs.length) return;
+    var base = null;
+    ((controlLayers && controlLayers._layers) || []).forEach(function (o) {
+      if (!base && !o.overlay && o.layer instanceof L.GeoJSON) base = o.layer;
+    });
+    this.insets = [];
+    var Insets = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var box = el("div", "mt-insets leaflet-control");
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      },
+    });
+    var holder = new Insets().addTo(this.map).getContainer();
+    var size = this.map.getSize(), w = Math.round(Math.max(110, Math.min(200, size.x * 0.16)));
+    specs.forEach(function (spec) {
+      var bounds = L.latLngBounds(spec.bounds);
+      var box = el("div", "mt-inset");
+      box.setAttribute("role", "button");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("aria-label", "Inset map: " + spec.title + " (show it on the main map)");
+      box.setAttribute("data-inset", spec.title);
+      var mapDiv = el("div", "mt-inset-map");
+      mapDiv.style.width = w + "px";
+      mapDiv.style.height = Math.round(w * 0.62) + "px";
+      box.appendChild(mapDiv);
+      box.appendChild(el("span", "mt-inset-title", spec.title));
+      holder.appendChild(box);
+      var im = L.map(mapDiv, {
+        zoomControl: false, attributionControl: false, dragging: false, scrollWheelZoom: false,
+        doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false, zoomSnap: 0.05,
+        inertia: false, fadeAnimation: false, zoomAnimation: false,
+      });
+      im.fitBounds(bounds, { animate: false });
+      if (base) {
+        var feats = [];
+        base.eachLayer(function (lyr) {
+          if (lyr.feature && lyr.getBounds && lyr.getBounds().intersects(bounds)) feats.push(lyr.feature);
+        });
+        L.geoJSON({ type: "FeatureCollection", features: feats },
+                  { style: base.options.style, interactive: false }).addTo(im);
+      }
+      var canvas = el("canvas", "mt-inset-canvas");
+      mapDiv.appendChild(canvas);
+      var go = function () {
+        self.map.fitBounds(bounds, { animate: false });
+      };
+      box.addEventListener("click", go);
+      box.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" || ev.key === " ") {
+          ev.preventDefault();
+          go();
+        }
+      });
+      self.insets.push({ map: im, canvas: canvas, spec: spec });
+    });
+  };
+
+  MT.App.prototype._drawInsets = function () {
+    var layers = this.layers;
+    (this.insets || []).forEach(function (inset) {
+      var im = inset.map, size = im.getSize(), c = inset.canvas, ratio = window.devicePixelRatio || 1;
+      c.width = size.x * ratio;
+      c.height = size.y * ratio;
+      c.style.width = size.x + "px";
+      c.style.height = size.y + "px";
+      var ctx = c.getContext("2d"), n = 0;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.lineWidth = 0.8;
+      ctx.strokeStyle = "rgba(30,30,30,0.9)";
+      layers.forEach(function (layer) {
+        if (!layer.active) return;
+        for (var i = 0; i < layer.n; i++) {
+          if (!layer.visible[i]) continue;
+          var p = im.latLngToContainerPoint([layer.lat[i], layer.lon[i]]);
+          if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) continue;
+          var r = Math.max(2.5, 0.6 * (layer.radius ? layer.radius[i] : layer.spec.radius || 5));
+          ctx.beginPath();
+          ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+          ctx.fillStyle = layer.colors[layer.colorIdx ? layer.colorIdx[i] : 0] || "#6a3d9a";
+          ctx.globalAlpha = 0.85;
+          ctx.fill();
+          ctx.globalAlpha = 1;
+          ctx.stroke();
+          n++;
+        }
+      });
+      inset.drawn = n;
+    });
   };
 })();
