@@ -173,3 +173,86 @@ def test_map_draws_the_same_sites_with_its_view(chromium, site):
     assert -95 < lon < -70  # the Americas, not the Atlantic
     assert sum(drawn(page).values()) > 0
     page.close()
+
+
+PANELS = """(() => {
+  const m = document.querySelector('.mt-map').getBoundingClientRect(), area = m.width * m.height;
+  const rect = s => { const e = document.querySelector(s); if (!e) return null;
+    const r = e.getBoundingClientRect();
+    return {l: r.left, t: r.top, r: r.right, b: r.bottom, share: r.width * r.height / area}; };
+  return {legend: rect('.mt-legend'), filters: rect('.mt-filters'),
+          open: document.querySelector('.mt-legend').open};
+})()"""
+
+
+LOCAL = ("file:", "data:", "about:")
+
+
+def _check_panels(frame, where):
+    closed = frame.evaluate(PANELS)
+    assert closed["open"], where  # open by default at these sizes
+    assert closed["legend"]["share"] <= 0.30, (where, closed)
+    if closed["filters"] is None:  # a map without sites has no filter panel
+        return round(100 * closed["legend"]["share"], 1), None
+    frame.locator(".mt-filters summary").click()
+    frame.wait_for_timeout(50)
+    both = frame.evaluate(PANELS)
+    leg, fil = both["legend"], both["filters"]
+    assert leg["share"] + fil["share"] <= 0.30, (where, both)
+    apart = fil["b"] <= leg["t"] or leg["b"] <= fil["t"] or fil["r"] <= leg["l"] or leg["r"] <= fil["l"]
+    assert apart, (where, both)
+    return round(100 * closed["legend"]["share"], 1), round(100 * (leg["share"] + fil["share"]), 1)
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (800, 600)])
+def test_legend_and_filters_fit_and_never_overlap(chromium, site, size):
+    shares = {}
+    for name in recipe_names():
+        url = (site / load_recipe(name).file).as_uri()
+        page, log = open_page(chromium, url, width=size[0], height=size[1])
+        shares[name] = _check_panels(page, (name, size))
+        assert log.errors == []
+        page.close()
+    print(size, shares)  # the measured shares, in the test log
+
+
+def test_legend_fits_a_480_px_embed(chromium, site, tmp_path):
+    for name in ("processing-capacity", "us-copper", "control-spheres"):
+        host = tmp_path / f"{name}.html"
+        host.write_text("<!doctype html><body style='margin:0'>"
+                        + iframe_snippet(site / f"{name}.html", height="480") + "</body>")
+        page = chromium.new_page(viewport={"width": 900, "height": 700})
+        page.route("**/*", lambda rt: rt.continue_() if rt.request.url.startswith(LOCAL) else rt.abort())
+        page.goto(host.as_uri())
+        page.frame_locator("iframe").locator(".mt-legend").wait_for()
+        inner = page.frames[1]
+        assert inner.evaluate("document.querySelector('.mt-map').getBoundingClientRect().height") == 480
+        print(name, _check_panels(inner, (name, "embed 480")))
+        page.close()
+
+
+def test_small_screens_open_with_the_legend_closed(chromium, site):
+    page, _ = open_page(chromium, (site / "processing-capacity.html").as_uri(), width=390, height=700)
+    state_ = page.evaluate(PANELS)
+    assert state_["open"] is False and state_["legend"]["share"] < 0.02
+    page.click(".mt-legend summary")
+    assert page.evaluate(PANELS)["legend"]["share"] <= 0.30
+    page.close()
+
+
+def test_every_category_stays_in_the_legend(chromium, site):
+    from geo.facts.bundle import Facts
+
+    page, _ = open_page(chromium, (site / "control-spheres.html").as_uri())
+    missing = Facts.from_dir().countries["sphere"].isna().sum()
+    row = page.locator(".mt-legend-layer[data-layer='Country sphere'] [data-category='unclassified']")
+    assert missing > 0 and row.inner_text() == f"unclassified ({missing})"
+    page.close()
+    page, _ = open_page(chromium, (site / "us-copper.html").as_uri())
+    rows = page.locator(".mt-legend-row[data-category='production']")
+    n = rows.count()
+    page.click(".mt-filters summary")
+    page.locator(".mt-filters input[data-field='stage'][value='production']").uncheck()
+    assert rows.count() == n > 0  # still listed, each with (0)
+    assert all(t.endswith("(0)") for t in rows.all_inner_texts())
+    page.close()

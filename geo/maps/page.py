@@ -24,6 +24,7 @@ from folium.template import Template
 from geo.maps import assets
 from geo.maps.htmltext import esc
 from geo.specs.kinds._encode import script_json
+from geo.specs.kinds.base import BASEMAP_FILL
 
 BASEMAP_TOLERANCE_DEG = 0.05  # ~5 km: enough for a world or national overview
 
@@ -112,7 +113,7 @@ def offline_basemap(countries: gpd.GeoDataFrame) -> folium.GeoJson:
     return folium.GeoJson(
         layer.to_json(drop_id=True),
         name="Countries (offline, Natural Earth)",
-        style_function=lambda _: {"color": "#8c8c8c", "weight": 0.6, "fillColor": "#f4f1ea",
+        style_function=lambda _: {"color": "#8c8c8c", "weight": 0.6, "fillColor": BASEMAP_FILL,
                                   "fillOpacity": 1.0},
         interactive=False,
         overlay=False,

@@ -375,6 +375,11 @@
     });
     this._ready = true;
     this._updateCounts();
+    var self2 = this;
+    // Fonts and the layer control settle after the first frame: lay the panels out again.
+    L.Util.requestAnimFrame(function () {
+      self2._layout();
+    });
   };
 
   /* A view as page.py writes it: bounds fitted to the screen, or a centre and zoom.
@@ -397,14 +402,84 @@
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
       onAdd: function () {
-        var box = el("div", "mt-legend leaflet-control");
+        // A disclosure like the filter panel: open on a large map, closed on a phone.
+        var box = el("details", "mt-legend leaflet-control");
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", "Legend");
+        box.appendChild(el("summary", null, "Legend"));
+        var body = el("div", "mt-legend-body");
+        box.appendChild(body);
+        var size = self.map.getSize();
+        box.open = !MT.smallMap(size);
+        box.addEventListener("toggle", function () {
+          self._layout();
+        });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
         self.legendBox = box;
+        self.legendBody = body;
         return box;
       },
     });
     new Legend().addTo(this.map);
+    this.map.on("resize", this._layout, this);
+  };
+
+  /* Phones and small embeds open with the legend closed. */
+  MT.smallMap = function (size) {
+    return size.x < 600 || size.y < 420;
+  };
+
+  MT.PANEL_SHARE = 0.28; // of the map's area: the legend and filter panel together, at most
+
+  /* Keep the legend (bottom right) and the filter panel (top right) apart and within
+   * MT.PANEL_SHARE of the map: each is as tall as its content where that fits, else the
+   * two share the free height of the right-hand column, and both scroll inside. */
+  MT.App.prototype._layout = function () {
+    var map = this.map, W = map.getSize().x, H = map.getSize().y;
+    var leg = this.legendBox, body = this.legendBody, fil = this.filterBox;
+    if (!W || !H || !leg) return;
+    var maxW = Math.max(140, Math.min(300, Math.round(0.45 * W))) + "px";
+    leg.style.maxWidth = maxW;
+    body.style.maxHeight = "";
+    if (fil) {
+      fil.style.maxWidth = maxW;
+      fil.style.maxHeight = "";
+    }
+    var top = map.getContainer().getBoundingClientRect().top, gap = 8;
+    var legShown = leg.style.display !== "none";
+    var legRect = leg.getBoundingClientRect();
+    var legBottom = legShown ? legRect.bottom - top : H - 30;
+    var legNeed = legShown ? legRect.height : 0;
+    var legFixed = legShown ? legNeed - body.getBoundingClientRect().height : 0; // summary, padding
+    if (!leg.open) legFixed = legNeed;
+    var filOpen = fil && fil.open, filRect = fil ? fil.getBoundingClientRect() : null;
+    var filTop = fil ? filRect.top - top : 10, filNeed = fil ? filRect.height : 0;
+    var avail = Math.max(0, legBottom - filTop - gap);
+    var legH = legNeed, filH = filNeed;
+    if (legNeed + filNeed > avail) {
+      if (!leg.open || !legShown) filH = avail - legNeed;
+      else if (!filOpen) legH = avail - filNeed;
+      else if (legNeed <= avail / 2) filH = avail - legNeed;
+      else if (filNeed <= avail / 2) legH = avail - filNeed;
+      else legH = filH = avail / 2;
+    }
+    // The area budget, shared in proportion (a scroll bar may widen a panel by ~16 px).
+    var legW = legShown ? legRect.width + (legH < legNeed ? 16 : 0) : 0;
+    var filW = fil ? filRect.width + (filH < filNeed ? 16 : 0) : 0;
+    var area = legW * legH + filW * filH, budget = MT.PANEL_SHARE * W * H;
+    if (area > budget) {
+      var k = budget / area;
+      if (leg.open) legH = Math.max(legFixed, legH * k);
+      if (filOpen) filH *= k;
+      if (!filOpen || !leg.open) {
+        // Only one panel can shrink: it takes what the other leaves.
+        if (filOpen) filH = Math.max(0, (budget - legW * legH) / filW);
+        else if (leg.open) legH = Math.max(legFixed, (budget - filW * filH) / legW);
+      }
+    }
+    if (leg.open && legH < legNeed) body.style.maxHeight = Math.max(24, Math.floor(legH - legFixed)) + "px";
+    if (filOpen && filH < filNeed) fil.style.maxHeight = Math.max(40, Math.floor(filH)) + "px";
   };
 
   MT.App.prototype._filterControl = function () {
@@ -440,6 +515,9 @@
         });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
+        box.addEventListener("toggle", function () {
+          self._layout();
+        });
         self.filterBox = box;
         return box;
       },
@@ -474,8 +552,8 @@
   MT.App.prototype._updateCounts = function () {
     var self = this;
     if (!this.legendBox) return;
-    var box = this.legendBox;
-    while (box.firstChild) box.removeChild(box.firstChild);
+    var box = this.legendBox, body = this.legendBody;
+    while (body.firstChild) body.removeChild(body.firstChild);
     var any = false;
     this.layers.concat(this.polygons).forEach(function (layer) {
       if (!layer.active) return;
@@ -483,14 +561,22 @@
       var spec = layer.spec, sec = el("div", "mt-legend-layer");
       sec.setAttribute("data-layer", spec.title);
       sec.appendChild(el("h2", null, spec.title));
-      var counts = layer.counts;
+      var counts = layer.counts, totals = layer.counts;
       if (!counts) {
         counts = new Array(layer.colors.length).fill(0);
-        for (var i = 0; i < layer.n; i++) if (layer.visible[i]) counts[layer.colorIdx ? layer.colorIdx[i] : 0]++;
+        totals = layer._totals = layer._totals || new Array(layer.colors.length).fill(0);
+        var fresh = !layer._totalsDone;
+        for (var i = 0; i < layer.n; i++) {
+          var c = layer.colorIdx ? layer.colorIdx[i] : 0;
+          if (layer.visible[i]) counts[c]++;
+          if (fresh) totals[c]++;
+        }
+        layer._totalsDone = true;
       }
+      // Every category the layer holds stays listed, a filtered-out one with (0).
       (spec.categories || [spec.title]).forEach(function (cat, ci) {
-        if (!counts[ci]) return;
-        var row = el("div", "mt-legend-row");
+        if (!totals[ci]) return;
+        var row = el("div", counts[ci] ? "mt-legend-row" : "mt-legend-row mt-zero");
         var sw = el("i");
         sw.style.background = layer.colors[ci];
         row.appendChild(sw);
@@ -498,10 +584,20 @@
         row.setAttribute("data-category", cat);
         sec.appendChild(row);
       });
+      // Features a polygon layer leaves to the basemap ("unclassified" countries).
+      if (spec.missing && spec.missing.count) {
+        var miss = el("div", "mt-legend-row mt-legend-missing"), msw = el("i");
+        msw.style.background = spec.missing.color;
+        miss.appendChild(msw);
+        miss.appendChild(el("span", null, spec.missing.label + " (" + spec.missing.count + ")"));
+        miss.setAttribute("data-category", spec.missing.label);
+        sec.appendChild(miss);
+      }
       if (spec.size_note) sec.appendChild(el("div", "mt-legend-note", spec.size_note));
-      box.appendChild(sec);
+      body.appendChild(sec);
     });
     box.style.display = any ? "" : "none";
+    this._layout();
     this._drawInsets();
     if (this.filterBox) {
       var labels = this.filterBox.querySelectorAll("label[data-field]");
