@@ -620,34 +620,136 @@
       options: { position: "topleft" },
       onAdd: function () {
         var box = el("div", "mt-search leaflet-control");
-        var input = el("input");
+        var input = el("input"), list = el("ul", "mt-search-list");
         input.type = "search";
-        input.placeholder = "Find a site";
-        input.setAttribute("aria-label", "Find a site by name");
-        var list = el("datalist");
-        list.id = "mt-site-names";
-        input.setAttribute("list", list.id);
-        var seen = {};
-        self.layers.forEach(function (layer) {
-          var names = layer.spec.fields && layer.spec.fields[layer.spec.label];
-          (names || []).forEach(function (nm) {
-            if (seen[nm]) return;
-            seen[nm] = true;
-            var o = el("option");
-            o.value = nm;
-            list.appendChild(o);
+        input.placeholder = "Find a site or owner";
+        input.setAttribute("aria-label", "Find a site by name or owner");
+        input.setAttribute("role", "combobox");
+        input.setAttribute("aria-autocomplete", "list");
+        input.setAttribute("aria-expanded", "false");
+        list.id = "mt-search-list";
+        list.setAttribute("role", "listbox");
+        list.hidden = true;
+        input.setAttribute("aria-controls", list.id);
+        var results = [], active = -1, opened = null;
+        function show() {
+          while (list.firstChild) list.removeChild(list.firstChild);
+          results.forEach(function (r, k) {
+            var li = el("li", k === active ? "mt-active" : null);
+            li.id = "mt-search-opt-" + k;
+            li.setAttribute("role", "option");
+            li.setAttribute("aria-selected", k === active ? "true" : "false");
+            li.appendChild(el("span", "mt-search-name", r.name));
+            if (r.owner) li.appendChild(el("span", "mt-search-owner", r.owner));
+            // mousedown, not click: the input keeps its focus and the list is still there
+            li.addEventListener("mousedown", function (ev) {
+              ev.preventDefault();
+              pick(k);
+            });
+            list.appendChild(li);
           });
+          list.hidden = !results.length;
+          input.setAttribute("aria-expanded", results.length ? "true" : "false");
+          if (active >= 0) input.setAttribute("aria-activedescendant", "mt-search-opt-" + active);
+          else input.removeAttribute("aria-activedescendant");
+        }
+        function pick(k) {
+          var r = results[k];
+          if (!r) return;
+          opened = input.value = r.name;
+          results = [];
+          active = -1;
+          show();
+          self.openSite(r.layer, r.i);
+        }
+        input.addEventListener("input", function () {
+          results = self.search(input.value);
+          active = -1;
+          show();
         });
+        input.addEventListener("keydown", function (ev) {
+          if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+            if (!results.length) results = self.search(input.value);
+            if (!results.length) return;
+            ev.preventDefault();
+            var step = ev.key === "ArrowDown" ? 1 : -1;
+            active = Math.max(0, Math.min(results.length - 1, active + step));
+            show();
+          } else if (ev.key === "Enter") {
+            if (!results.length) results = self.search(input.value);
+            ev.preventDefault();
+            pick(active >= 0 ? active : 0); // Enter opens the first match
+          } else if (ev.key === "Escape") {
+            results = [];
+            active = -1;
+            show();
+          }
+        });
+        input.addEventListener("blur", function () {
+          results = [];
+          active = -1;
+          show();
+        });
+        // A value set without typing (pasted and committed, set by a script): an exact name.
         input.addEventListener("change", function () {
-          self.find(input.value);
+          if (input.value !== opened) self.find(input.value);
         });
         box.appendChild(input);
         box.appendChild(list);
         L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
         return box;
       },
     });
     new Search().addTo(this.map);
+  };
+
+  MT.SEARCH_LIMIT = 8;
+
+  /* Sites whose name or owners hold ``text`` (case-insensitive): exact names first, then
+   * names that start with it, other names, then owners; one entry per site id. */
+  MT.App.prototype.search = function (text) {
+    var q = String(text || "").trim().toLowerCase(), found = [], seen = Object.create(null);
+    if (!q) return found;
+    this.layers.forEach(function (layer) {
+      var spec = layer.spec, names = spec.fields && spec.fields[spec.label];
+      if (!names) return;
+      var owners = spec.fields.owners, ids = spec.fields.id;
+      for (var i = 0; i < layer.n; i++) {
+        var name = String(names[i]), low = name.toLowerCase(), rank = -1, owner = null;
+        if (low === q) rank = 0;
+        else if (low.indexOf(q) === 0) rank = 1;
+        else if (low.indexOf(q) > 0) rank = 2;
+        else if (owners && String(owners[i]).toLowerCase().indexOf(q) >= 0) {
+          rank = 3;
+          owner = String(owners[i]).split("; ").filter(function (o) {
+            return o.toLowerCase().indexOf(q) >= 0;
+          })[0] || String(owners[i]);
+        }
+        if (rank < 0) continue;
+        var key = ids ? "id:" + ids[i] : "n:" + name;
+        var prev = seen[key];
+        // A site drawn in two layers is listed once, from a shown layer where there is one.
+        if (prev && (prev.layer.active || !layer.active)) continue;
+        var item = { layer: layer, i: i, name: name, owner: owner, rank: rank, active: layer.active };
+        if (prev) found[found.indexOf(prev)] = item;
+        else found.push(item);
+        seen[key] = item;
+      }
+    });
+    found.sort(function (a, b) {
+      return a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    });
+    return found.slice(0, MT.SEARCH_LIMIT);
+  };
+
+  /* Show one site: its layer on, the point visible, the map on it, its popup open. */
+  MT.App.prototype.openSite = function (layer, i) {
+    if (!layer.active) layer.addTo(this.map);
+    layer.visible[i] = 1;
+    this.map.setView([layer.lat[i], layer.lon[i]], Math.max(this.map.getZoom(), 7));
+    layer._redraw();
+    layer.openPopup(i);
   };
 
   MT.App.prototype.find = function (name) {
@@ -656,11 +758,7 @@
       if (!names) continue;
       var i = names.indexOf(name);
       if (i < 0) continue;
-      if (!layer.active) layer.addTo(this.map);
-      layer.visible[i] = 1;
-      this.map.setView([layer.lat[i], layer.lon[i]], Math.max(this.map.getZoom(), 7));
-      layer._redraw();
-      layer.openPopup(i);
+      this.openSite(layer, i);
       return true;
     }
     return false;
