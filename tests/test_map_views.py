@@ -7,7 +7,7 @@ from browser import APP, browser, chromium_available, drawn, open_page
 
 from geo.cli import main
 from geo.core.errors import DataError
-from geo.maps.embed import iframe_snippet
+from geo.maps.embed import PRINT_HIDE, iframe_snippet
 from geo.specs.recipe import load_recipe, parse_view, recipe_names
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="Debian chromium is not installed")
@@ -255,4 +255,50 @@ def test_every_category_stays_in_the_legend(chromium, site):
     page.locator(".mt-filters input[data-field='stage'][value='production']").uncheck()
     assert rows.count() == n > 0  # still listed, each with (0)
     assert all(t.endswith("(0)") for t in rows.all_inner_texts())
+    page.close()
+
+
+def test_data_credits_in_the_attribution(chromium, site):
+    from geo.core.tables import split_list
+    from geo.facts.bundle import Facts
+    from geo.maps.credits import MAX_PUBLISHERS, publisher_name
+
+    facts = Facts.from_dir()
+    sites = facts.sites[(facts.sites["country"] == "USA") & facts.sites["commodities"].str.contains("copper")]
+    publishers = facts.sources.drop_duplicates("id").set_index("id")["publisher"]
+    cited = {publisher_name(publishers[s]) for cell in sites["sources"] for s in split_list(cell)}
+    cited -= {"Natural Earth"}
+    page, _ = open_page(chromium, (site / "us-copper.html").as_uri(), width=800, height=600)
+    page.add_style_tag(content=PRINT_HIDE)  # as on the PNG
+    credit = page.locator(".leaflet-control-attribution .mt-credits")
+    text = credit.inner_text()
+    named = text.removeprefix("Data: ").split(", and ")[0].split(", ")
+    assert named[:2] == ["Natural Earth", "USGS"] and set(named[1:]) <= cited
+    assert len(named) - 1 == min(MAX_PUBLISHERS, len(cited))
+    assert f"and {len(cited) - (len(named) - 1)} more" in text
+    box = credit.bounding_box()
+    assert credit.is_visible() and box["x"] >= 0 and box["y"] + box["height"] <= 600  # in the picture
+    page.close()
+    page, _ = open_page(chromium, (site / "copper-reserves.html").as_uri())
+    assert page.locator(".mt-credits").inner_text() == "Data: Natural Earth, USGS"
+    page.close()
+
+
+def test_hostile_publisher_is_shown_as_text(chromium, data_copy, tmp_path):
+    from conftest import read, write
+
+    from geo.facts.bundle import Facts
+    from geo.maps.render import build_maps
+
+    sources = read(data_copy / "sources.csv")
+    hostile = '<img src=x onerror="window.__pwned=1">'
+    sources.loc[sources["id"] == "usgs-mcs2025-copper", "publisher"] = hostile
+    write(sources, data_copy / "sources.csv")
+    out = tmp_path / "maps"
+    build_maps(out, ["copper_reserves"], facts=Facts.from_dir(data_copy))
+    page, log = open_page(chromium, (out / "copper-reserves.html").as_uri())
+    credit = page.locator(".mt-credits")
+    assert hostile in credit.inner_text()
+    assert page.locator(".leaflet-control-attribution img").count() == 0
+    assert page.evaluate("window.__pwned") is None and log.errors == []
     page.close()

@@ -163,6 +163,9 @@ def snapshot(
                                              "runtime started within 15 s)") from exc
                     raise
                 page.add_style_tag(content=PRINT_HIDE)
+                # On paper the legend is always open (the page keeps it within its budget).
+                page.evaluate("(() => { const d = document.querySelector('details.mt-legend');"
+                              " if (d) d.open = true; })()")
                 page.wait_for_timeout(150)  # one frame for the canvas redraw after layout
                 summary = page.locator("#mt-summary")
                 alt = summary.inner_text() if summary.count() else page_title(map_path)

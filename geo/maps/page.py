@@ -197,7 +197,8 @@ def page(
     control.add_to(m)
     # The runtime sets the opening view itself (no animation), after reading the URL
     # hash, so that a #map= view is never undone by a fitted default.
-    config = {**config, "view": default_view(bounds, view, padding=padding, max_zoom=max_zoom)}
+    config = {"credits": {"publishers": ["Natural Earth"], "more": 0, "notes": []}, **config,
+              "view": default_view(bounds, view, padding=padding, max_zoom=max_zoom)}
     if view and view.get("insets"):
         config["insets"] = [{"title": i["title"], "bounds": [[i["bounds"][1], i["bounds"][0]],
                                                                [i["bounds"][3], i["bounds"][2]]]}

@@ -311,7 +311,7 @@
     var layer = L.imageOverlay(spec.image, spec.bounds, {
       pane: "mt-raster",
       opacity: spec.opacity === undefined ? 0.75 : spec.opacity,
-      attribution: spec.attribution || "",
+      // Its attribution is one of the map's data credits (escaped there), not Leaflet HTML.
       interactive: false,
     });
     layer.spec = spec;
@@ -362,6 +362,7 @@
     if (config.filters && config.filters.length) this._filterControl();
     if (config.search) this._searchControl();
     this._fullscreen();
+    this._credits();
     this.polygons.concat(this.layers).forEach(function (layer) {
       if (layer.spec.show !== false) layer.addTo(map);
     });
@@ -380,6 +381,25 @@
     L.Util.requestAnimFrame(function () {
       self2._layout();
     });
+  };
+
+  function escapeHtml(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  /* The data credits (geo/maps/credits.py) in the attribution line, so also in every
+   * PNG. Leaflet puts attributions in as HTML: every credit is escaped first. */
+  MT.App.prototype._credits = function () {
+    var c = this.config.credits, ctl = this.map.attributionControl;
+    if (!c || !ctl) return;
+    var text = "Data: " + (c.publishers || []).join(", ");
+    if (c.more) text += ", and " + c.more + " more (sources in each popup)";
+    (c.notes || []).forEach(function (n) {
+      text += "; " + n;
+    });
+    ctl.addAttribution('<span class="mt-credits">' + escapeHtml(text) + "</span>");
   };
 
   /* A view as page.py writes it: bounds fitted to the screen, or a centre and zoom.
