@@ -427,8 +427,14 @@
   MT.App.prototype._credits = function () {
     var c = this.config.credits, ctl = this.map.attributionControl;
     if (!c || !ctl) return;
-    var text = "Data: " + (c.publishers || []).join(", ");
-    if (c.more) text += ", and " + c.more + " more (sources in each popup)";
+    var names = c.publishers || [], more = c.more || 0;
+    // On a phone the line names the basemap's and the first data publisher only.
+    if (MT.smallMap(this.map.getSize()) && names.length > 2) {
+      more += names.length - 2;
+      names = names.slice(0, 2);
+    }
+    var text = "Data: " + names.join(", ");
+    if (more) text += ", and " + more + " more (sources in each popup)";
     (c.notes || []).forEach(function (n) {
       text += "; " + n;
     });
