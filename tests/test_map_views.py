@@ -188,6 +188,10 @@ PANELS = """(() => {
 LOCAL = ("file:", "data:", "about:")
 
 
+def _apart(a, b) -> bool:
+    return a["b"] <= b["t"] or b["b"] <= a["t"] or a["r"] <= b["l"] or b["r"] <= a["l"]
+
+
 def _check_panels(frame, where):
     closed = frame.evaluate(PANELS)
     assert closed["open"], where  # open by default at these sizes
@@ -199,8 +203,11 @@ def _check_panels(frame, where):
     both = frame.evaluate(PANELS)
     leg, fil = both["legend"], both["filters"]
     assert leg["share"] + fil["share"] <= 0.30, (where, both)
-    apart = fil["b"] <= leg["t"] or leg["b"] <= fil["t"] or fil["r"] <= leg["l"] or leg["r"] <= fil["l"]
-    assert apart, (where, both)
+    assert _apart(leg, fil), (where, both)
+    frame.hover(".leaflet-control-layers")  # the layer list opens and pushes the filters down
+    frame.wait_for_timeout(50)
+    hovered = frame.evaluate(PANELS)
+    assert _apart(hovered["legend"], hovered["filters"]), (where, "layer list open", hovered)
     return round(100 * closed["legend"]["share"], 1), round(100 * (leg["share"] + fil["share"]), 1)
 
 

@@ -399,6 +399,17 @@
     this.polygons.concat(this.layers).forEach(function (layer) {
       if (layer.spec.show !== false) layer.addTo(map);
     });
+    if (controlLayers) {
+      // The layer list opens above the filter panel and pushes it down: lay out again.
+      ["expand", "collapse"].forEach(function (name) {
+        var own = controlLayers[name];
+        controlLayers[name] = function () {
+          var out = own.apply(this, arguments);
+          self._layout();
+          return out;
+        };
+      });
+    }
     this._defaultLayers = this._layerState();
     this._insets(controlLayers);
     if (!this._readHash() && config.view) this.setView(config.view);
