@@ -330,3 +330,17 @@ def test_size_legend_circles_match_the_map(chromium, site):
     r = [float(circles.nth(k).get_attribute("r")) for k in range(3)]
     assert r == sorted(r, reverse=True) and r[0] > r[2]
     page.close()
+
+
+def test_site_without_a_view_is_brought_into_sight(chromium, site):
+    # Pebble (Alaska) lies outside the lower-48 view us-copper opens on.
+    url = (site / "us-copper.html").as_uri() + "#site=pebble"
+    page, log = open_page(chromium, url, width=1200, height=800)
+    popup = page.locator(".leaflet-popup-content h3")
+    popup.wait_for()
+    page.wait_for_timeout(600)  # the pan that brings the popup into view
+    box = page.locator(".leaflet-popup").bounding_box()
+    assert box["x"] >= 0 and box["y"] >= 0
+    assert box["x"] + box["width"] <= 1200 and box["y"] + box["height"] <= 800
+    assert log.errors == []
+    page.close()

@@ -994,6 +994,7 @@
         viewSet = true;
       }
     }
+    var mapGiven = viewSet;
     if (parts.site) {
       if (!viewSet && this.config.view) {
         this.setView(this.config.view);
@@ -1004,7 +1005,8 @@
         var i = layer.index[parts.site]; // index has no prototype: "constructor" is not in it
         if (typeof i === "number") {
           if (!layer.active) layer.addTo(this.map);
-          layer.openPopup(i, true);
+          // With a #map= the view stays as given; without, the map pans to show the site.
+          layer.openPopup(i, mapGiven);
           break;
         }
       }
