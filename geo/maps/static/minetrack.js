@@ -780,38 +780,50 @@
   /* Sites whose name or owners hold ``text`` (case-insensitive): exact names first, then
    * names that start with it, other names, then owners; one entry per site id. */
   MT.App.prototype.search = function (text) {
-    var q = String(text || "").trim().toLowerCase(), found = [], seen = Object.create(null);
-    if (!q) return found;
+    var q = String(text || "").trim().toLowerCase(), seen = Object.create(null);
+    var ranks = [[], [], [], []], cap = 50 * MT.SEARCH_LIMIT; // bounded work on huge layers
+    if (!q) return [];
     this.layers.forEach(function (layer) {
       var spec = layer.spec, names = spec.fields && spec.fields[spec.label];
       if (!names) return;
       var owners = spec.fields.owners, ids = spec.fields.id;
+      // Lower-cased once per layer, on the first search, not on every key press.
+      var lows = (layer._lowNames = layer._lowNames || names.map(function (s) {
+        return String(s).toLowerCase();
+      }));
       for (var i = 0; i < layer.n; i++) {
-        var name = String(names[i]), low = name.toLowerCase(), rank = -1, owner = null;
+        var low = lows[i], rank = -1, owner = null;
         if (low === q) rank = 0;
         else if (low.indexOf(q) === 0) rank = 1;
         else if (low.indexOf(q) > 0) rank = 2;
-        else if (owners && String(owners[i]).toLowerCase().indexOf(q) >= 0) {
+        else if (owners && owners[i] && String(owners[i]).toLowerCase().indexOf(q) >= 0) {
           rank = 3;
           owner = String(owners[i]).split("; ").filter(function (o) {
             return o.toLowerCase().indexOf(q) >= 0;
           })[0] || String(owners[i]);
         }
         if (rank < 0) continue;
-        var key = ids ? "id:" + ids[i] : "n:" + name;
-        var prev = seen[key];
-        // A site drawn in two layers is listed once, from a shown layer where there is one.
-        if (prev && (prev.layer.active || !layer.active)) continue;
-        var item = { layer: layer, i: i, name: name, owner: owner, rank: rank, active: layer.active };
-        if (prev) found[found.indexOf(prev)] = item;
-        else found.push(item);
-        seen[key] = item;
+        var key = ids ? "id:" + ids[i] : "n:" + low, prev = seen[key];
+        if (prev) {
+          // A site drawn in two layers is listed once, from a shown layer where there is one.
+          if (!prev.active && layer.active) {
+            prev.layer = layer;
+            prev.i = i;
+            prev.active = true;
+          }
+          continue;
+        }
+        if (ranks[rank].length >= cap) continue;
+        seen[key] = { layer: layer, i: i, name: String(names[i]), owner: owner, rank: rank, active: layer.active };
+        ranks[rank].push(seen[key]);
       }
     });
-    found.sort(function (a, b) {
-      return a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    });
-    return found.slice(0, MT.SEARCH_LIMIT);
+    var byName = function (a, b) {
+      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    };
+    return ranks.reduce(function (all, r) {
+      return all.concat(r.sort(byName));
+    }, []).slice(0, MT.SEARCH_LIMIT);
   };
 
   /* Show one site: its layer on, the point visible, the map on it, its popup open. */
