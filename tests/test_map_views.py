@@ -311,27 +311,6 @@ def test_hostile_publisher_is_shown_as_text(chromium, data_copy, tmp_path):
     page.close()
 
 
-def test_size_legend_circles_match_the_map(chromium, site):
-    import pandas as pd
-
-    from geo.specs.kinds.sites import radius, size_references
-
-    size = {"min_radius": 4, "max_radius": 16}
-    rows = pd.DataFrame({"capacity": [0.0, 10.0, 250.0, 1000.0, None]})
-    refs = size_references(rows, size, "capacity")
-    assert [r["value"] for r in refs] == [1000, 200, 50]
-    radii, _ = radius(rows, size, "capacity")
-    assert refs[0]["r"] == radii[3] == 16  # the largest reference is the largest site's circle
-    assert refs[1]["r"] == pytest.approx(4 + 12 * (200 / 1000) ** 0.5, abs=0.05)
-    assert size_references(rows, size, None) == []
-    page, _ = open_page(chromium, (site / "world-copper.html").as_uri())
-    circles = page.locator(".mt-legend svg.mt-legend-sizes circle")
-    assert circles.count() == 3
-    r = [float(circles.nth(k).get_attribute("r")) for k in range(3)]
-    assert r == sorted(r, reverse=True) and r[0] > r[2]
-    page.close()
-
-
 def test_site_without_a_view_is_brought_into_sight(chromium, site):
     # Pebble (Alaska) lies outside the lower-48 view us-copper opens on.
     url = (site / "us-copper.html").as_uri() + "#site=pebble"

@@ -334,39 +334,6 @@
     raster: MT.RasterLayer,
   };
 
-  /* Reference circles drawn at the radii the map uses, side by side on a common base
-   * line, each with its value under it. */
-  function sizeLegend(refs) {
-    var ns = "http://www.w3.org/2000/svg", big = refs[0].r, h = 2 * big + 18, x = 2;
-    var svg = document.createElementNS(ns, "svg");
-    svg.setAttribute("class", "mt-legend-sizes");
-    svg.setAttribute("height", String(Math.ceil(h)));
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", "Reference circles: " + refs.map(function (r) {
-      return r.value;
-    }).join(", "));
-    refs.forEach(function (ref) {
-      var col = Math.max(2 * ref.r, 7 * String(ref.value).length) + 10, cx = x + col / 2;
-      var c = document.createElementNS(ns, "circle");
-      c.setAttribute("cx", String(cx));
-      c.setAttribute("cy", String(2 * big + 2 - ref.r));
-      c.setAttribute("r", String(ref.r));
-      c.setAttribute("fill", "rgba(120,120,120,0.25)");
-      c.setAttribute("stroke", "#333");
-      svg.appendChild(c);
-      var txt = document.createElementNS(ns, "text");
-      txt.setAttribute("x", String(cx));
-      txt.setAttribute("y", String(h - 3));
-      txt.setAttribute("font-size", "11");
-      txt.setAttribute("text-anchor", "middle");
-      txt.textContent = String(ref.value);
-      svg.appendChild(txt);
-      x += col;
-    });
-    svg.setAttribute("width", String(Math.ceil(x + 2)));
-    return svg;
-  }
-
   /* The page: layers, legend, filters, search, hash, fullscreen, summary. */
   MT.App = function (map, config, controlLayers) {
     this.map = map;
@@ -664,7 +631,6 @@
         sec.appendChild(miss);
       }
       if (spec.size_note) sec.appendChild(el("div", "mt-legend-note", spec.size_note));
-      if (spec.size_ref && spec.size_ref.length) sec.appendChild(sizeLegend(spec.size_ref));
       body.appendChild(sec);
     });
     box.style.display = any ? "" : "none";

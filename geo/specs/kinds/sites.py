@@ -86,31 +86,6 @@ def radius(rows: pd.DataFrame, size: dict[str, Any], size_by: str | None) -> tup
     return out, bool(ok.any())
 
 
-def _nice_below(value: float) -> float:
-    """The largest 1, 2 or 5 times a power of ten that is at most ``value`` (> 0)."""
-    power = 10.0 ** np.floor(np.log10(value))
-    return float(max(m * power for m in (1, 2, 5) if m * power <= value))
-
-
-def size_references(rows: pd.DataFrame, size: dict[str, Any], size_by: str | None) -> list[dict[str, float]]:
-    """Reference circles for the legend: two or three round values up to the largest
-    sized one, each with the radius :func:`radius` gives it (largest first)."""
-    if not size_by:
-        return []
-    radii, sized = radius(rows, size, size_by)
-    if not sized:
-        return []
-    values = pd.to_numeric(rows[size_by], errors="coerce").to_numpy(dtype=float)
-    lo = float(size.get("min_radius", 4))
-    ok = np.isfinite(values) & (values >= 0) & (radii >= lo - 1e-9)
-    top = float(values[ok].max()) if ok.any() else 0.0
-    if top <= 0:
-        return []
-    hi = float(size.get("max_radius", 16))
-    picks = sorted({_nice_below(top), _nice_below(top / 4), _nice_below(top / 20)}, reverse=True)
-    return [{"value": v, "r": round(lo + (hi - lo) * float(np.sqrt(v / top)), 1)} for v in picks if v > 0]
-
-
 def filter_rows(sites: gpd.GeoDataFrame, flt: dict[str, Any], file: str, key: str) -> gpd.GeoDataFrame:
     """``filter_sites`` with a spec's filter table; unknown filter keys are refused."""
     from geo.facts.select import filter_sites
@@ -214,7 +189,6 @@ class SitesKind(LayerKind):
         order += sorted(set(keys) - set(order))
         present = [k for k in order if (keys == k).any()]
         title = layer.title or spec.title
-        references = size_references(rows, spec.size, layer.size_by) if size_note else []
         for key in present:
             idx = np.flatnonzero((keys == key).to_numpy())
             drawn.layers.append(point_layer(
@@ -223,8 +197,6 @@ class SitesKind(LayerKind):
                 label=spec.label_field, popup=popup, refs=[refs[i] for i in idx], show=layer.show,
                 size_note=size_note if key == present[-1] else None,  # once per recipe layer
             ))
-            if references and key == present[-1]:
-                drawn.layers[-1]["size_ref"] = references
         return drawn
 
 
