@@ -56,13 +56,17 @@ def test_hash_round_trip_view_site_layers_filters(chromium, site):
 
 
 def test_hand_written_hash_shows_only_what_it_names(chromium, site):
-    url = (site / "us-copper.html").as_uri() + "#map=7/33/-111&filters=stage:production&layers=0"
+    page, _ = open_page(chromium, (site / "us-copper.html").as_uri())
+    first = page.evaluate(f"(() => {{ const a = {APP}; return a.all.indexOf(a.layers[0]); }})()")
+    page.close()
+    url = (site / "us-copper.html").as_uri() + f"#map=7/33/-111&filters=stage:production&layers={first}"
     page, log = open_page(chromium, url)
     page.wait_for_timeout(700)
     s = state(page)
-    assert (s["z"], round(s["lat"], 4), round(s["lon"], 4), s["layers"]) == (7, 33, -111, "0")
-    a = page.evaluate(f"(() => {{ const l = {APP}.all[0]; const st = l.spec.fields.stage; let n = 0, p = 0;"
-                      " for (let i = 0; i < l.n; i++) if (l.visible[i]) { n++; p += st[i] === 'production'; }"
+    assert (s["z"], round(s["lat"], 4), round(s["lon"], 4), s["layers"]) == (7, 33, -111, str(first))
+    a = page.evaluate(f"(() => {{ const l = {APP}.layers[0]; let n = 0, p = 0;"
+                      " for (let i = 0; i < l.n; i++) if (l.visible[i]) {"
+                      " n++; p += l.field('stage', i) === 'production'; }"
                       " return [n, p]; })()")
     assert a[0] == a[1] > 0  # every point left visible is in production
     assert page.locator(".mt-legend-layer").count() == 1
@@ -81,7 +85,7 @@ def test_no_point_on_an_empty_world_copy(chromium, site, name):
         const a = {APP}, m = a.map, x0 = m.latLngToContainerPoint([0, -180]).x,
               x1 = m.latLngToContainerPoint([0, 180]).x, r = devicePixelRatio;
         let outside = 0, inside = 0;
-        document.querySelectorAll('.mt-canvas').forEach(c => {{
+        a.layers.filter(l => l.active).map(l => l._canvas).forEach(c => {{  // the points' own canvases
           const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
           for (let y = 0; y < c.height; y += 2) for (let x = 0; x < c.width; x += 2) {{
             if (!d[4 * (y * c.width + x) + 3]) continue;
