@@ -45,6 +45,22 @@ def _check_src(src: str) -> None:
         raise ArgumentError("--src holds control characters")
 
 
+_VIEW_CHARS = re.compile(r"[A-Za-z0-9=&/.,;:%_~!*()+\-]*")
+
+
+def check_view(view: str | None) -> str | None:
+    """A view as in a map's URL hash (``map=7/33/-111&site=morenci&layers=0,2&filters=
+    stage:production``), without the leading ``#``; refused if it holds characters a hash
+    the map writes never does (quotes, spaces, angle brackets)."""
+    if view is None:
+        return None
+    view = view.strip().removeprefix("#")
+    if not _VIEW_CHARS.fullmatch(view):
+        raise ArgumentError(f"--view {view[:60]!r}: use the map's URL hash, "
+                            "e.g. 'map=7/33/-111&site=morenci'")
+    return view or None
+
+
 MAP_MARK = "window.minetrack"
 """Text every map page minetrack writes holds (its runtime); ``png`` checks for it first."""
 
@@ -57,14 +73,18 @@ def iframe_snippet(
     height: str | None = None,
     aspect: str = "16:9",
     srcdoc: bool = False,
+    view: str | None = None,
 ) -> str:
     """An ``<iframe>`` showing the map at ``path``.
 
     By default the frame is ``width`` wide with the given ``aspect`` ratio; give
     ``height`` for a fixed height instead. ``srcdoc`` embeds the whole page in the
     snippet (one self-contained block, no second file to ship). ``src`` overrides
-    the URL written in the snippet (default: the path as given).
+    the URL written in the snippet (default: the path as given). ``view`` opens the
+    map on a view of its URL hash (:func:`check_view`): appended to the URL as ``#``,
+    or, with ``srcdoc``, written into the embedded page, which reads it the same way.
     """
+    view = check_view(view)
     title = html.escape(page_title(path), quote=True)
     style = [f"width:{_size(width)}", "border:0", "display:block"]
     if height:
@@ -76,11 +96,19 @@ def iframe_snippet(
         style.append(f"aspect-ratio:{m.group(1)}/{m.group(2)}")
     attrs = f'title="{title}" style="{";".join(style)}" loading="lazy" referrerpolicy="no-referrer"'
     if srcdoc:
-        doc = html.escape(Path(path).read_text(encoding="utf-8"), quote=True)
+        text = Path(path).read_text(encoding="utf-8")
+        if view:
+            # A srcdoc frame has no URL hash of its own: the page's runtime reads this
+            # attribute instead (view holds no quote or bracket, see check_view).
+            text = re.sub(r"<html\b", f'<html data-mt-view="{view}"', text, count=1, flags=re.I)
+        doc = html.escape(text, quote=True)
         return f'<iframe {attrs} srcdoc="{doc}"></iframe>'
     if src is not None:
         _check_src(src)
-    target = html.escape(src or str(path), quote=True)
+    target = src or str(path)
+    if view:
+        target = target.split("#")[0] + f"#{view}"
+    target = html.escape(target, quote=True)
     return f'<iframe {attrs} src="{target}"></iframe>'
 
 
@@ -115,6 +143,7 @@ def snapshot(
         raise FileError(f"{display_path(map_path)}: not a map minetrack built (no map runtime in it)")
     if width < 100 or height < 100 or not 0.5 <= scale <= 4:
         raise ArgumentError("width and height must be at least 100 px and scale within 0.5-4")
+    hash = check_view(hash)
     url = map_path.as_uri() + (f"#{hash}" if hash else "")
     try:
         with sync_playwright() as p:
@@ -134,6 +163,9 @@ def snapshot(
                                              "runtime started within 15 s)") from exc
                     raise
                 page.add_style_tag(content=PRINT_HIDE)
+                # On paper the legend is always open (the page keeps it within its budget).
+                page.evaluate("(() => { const d = document.querySelector('details.mt-legend');"
+                              " if (d) d.open = true; })()")
                 page.wait_for_timeout(150)  # one frame for the canvas redraw after layout
                 summary = page.locator("#mt-summary")
                 alt = summary.inner_text() if summary.count() else page_title(map_path)

@@ -24,6 +24,7 @@ from folium.template import Template
 from geo.maps import assets
 from geo.maps.htmltext import esc
 from geo.specs.kinds._encode import script_json
+from geo.specs.kinds.base import BASEMAP_FILL
 
 BASEMAP_TOLERANCE_DEG = 0.05  # ~5 km: enough for a world or national overview
 
@@ -112,7 +113,7 @@ def offline_basemap(countries: gpd.GeoDataFrame) -> folium.GeoJson:
     return folium.GeoJson(
         layer.to_json(drop_id=True),
         name="Countries (offline, Natural Earth)",
-        style_function=lambda _: {"color": "#8c8c8c", "weight": 0.6, "fillColor": "#f4f1ea",
+        style_function=lambda _: {"color": "#8c8c8c", "weight": 0.6, "fillColor": BASEMAP_FILL,
                                   "fillOpacity": 1.0},
         interactive=False,
         overlay=False,
@@ -125,13 +126,41 @@ def tile_layers() -> list[folium.TileLayer]:
     return [
         folium.TileLayer(
             "OpenStreetMap", name="OpenStreetMap tiles (online)", overlay=False, show=False,
-            referrerPolicy="strict-origin-when-cross-origin",
+            referrerPolicy="strict-origin-when-cross-origin", no_wrap=True,
         ),
         folium.TileLayer(
             "Esri.WorldGrayCanvas", name="Esri light grey tiles (online)", overlay=False, show=False,
+            no_wrap=True,
         ),
     ]
 
+
+
+def default_view(
+    bounds: Sequence[tuple[float, float, float, float]] = (),
+    view: dict[str, Any] | None = None,
+    *,
+    padding: int = 30,
+    max_zoom: int = 8,
+) -> dict[str, Any]:
+    """The view a page opens with when its URL has no ``#map=``, as the runtime reads it:
+    a recipe's own ``view`` (bounds fitted to the screen, or a centre and zoom) or else
+    the union of the layers' lon/lat ``bounds`` fitted; the whole world without either."""
+    if view and view.get("center") is not None:
+        return {"center": [float(v) for v in view["center"]], "zoom": float(view["zoom"])}
+    if view and view.get("bounds"):
+        bounds = [tuple(view["bounds"])]
+    if not len(bounds):
+        bounds = [WORLD]
+    x0 = min(b[0] for b in bounds)
+    y0 = min(b[1] for b in bounds)
+    x1 = max(b[2] for b in bounds)
+    y1 = max(b[3] for b in bounds)
+    return {"bounds": [[y0, x0], [y1, x1]], "padding": padding, "max_zoom": max_zoom}
+
+
+WORLD = (-180.0, -58.0, 180.0, 78.0)
+"""The world as a map shows it (west, south, east, north): no Antarctica, no polar seas."""
 
 
 def page(
@@ -144,26 +173,36 @@ def page(
     bounds: Sequence[tuple[float, float, float, float]] = (),
     padding: int = 30,
     max_zoom: int = 8,
+    view: dict[str, Any] | None = None,
 ) -> folium.Map:
     """A map page: offline basemap, optional tiles, layer control, minetrack's runtime
-    with ``config`` (layers, filters, search), title block and text summary, fitted to
-    the union of ``bounds`` (lon/lat boxes). Call inside :func:`deterministic_ids`."""
+    with ``config`` (layers, filters, search), title block and text summary.
+
+    The page opens on ``view`` (a recipe's, see :func:`geo.specs.recipe.parse_view`,
+    with its ``insets``) or else fitted to the union of ``bounds`` (lon/lat boxes); a
+    ``#map=`` in the URL wins over both. Call inside :func:`deterministic_ids`.
+    """
+    # One world: points are drawn once, like the countries (no wrap, no world-copy jump).
+    # The map pans up to 60 degrees past the antimeridian, so that a wide screen can centre
+    # on an ocean-side region (the Americas, the Pacific rim), but no further.
     m = OfflineMap(label=title, tiles=None, control_scale=True, zoom_start=2,
-                   location=[20, 0], world_copy_jump=True)
+                   location=[20, 0], world_copy_jump=False, max_bounds=True,
+                   min_lat=-85, max_lat=85, min_lon=-240, max_lon=240, zoom_snap=0.25,
+                   zoom_delta=0.5, max_bounds_viscosity=1.0)
     m.get_root().title = esc(title)
     offline_basemap(countries).add_to(m)
     for tiles in tile_layers():
         tiles.add_to(m)
     control = folium.LayerControl(collapsed=True, position="topright")
     control.add_to(m)
-    # The fitted view is rendered before the runtime so that the runtime, which reads
-    # the URL hash, has the last word: a #map= view is not undone by a later fitBounds.
-    if len(bounds):
-        x0 = min(b[0] for b in bounds)
-        y0 = min(b[1] for b in bounds)
-        x1 = max(b[2] for b in bounds)
-        y1 = max(b[3] for b in bounds)
-        m.fit_bounds([[y0, x0], [y1, x1]], padding=(padding, padding), max_zoom=max_zoom)
+    # The runtime sets the opening view itself (no animation), after reading the URL
+    # hash, so that a #map= view is never undone by a fitted default.
+    config = {"credits": {"publishers": ["Natural Earth"], "more": 0, "notes": []}, **config,
+              "view": default_view(bounds, view, padding=padding, max_zoom=max_zoom)}
+    if view and view.get("insets"):
+        config["insets"] = [{"title": i["title"], "bounds": [[i["bounds"][1], i["bounds"][0]],
+                                                               [i["bounds"][3], i["bounds"][2]]]}
+                            for i in view["insets"]]
     m.add_child(_Runtime(config, control))
     m.get_root().html.add_child(Element(
         f'<div class="mt-title"><div><h1>{esc(title)}</h1><p>{esc(description)}</p>'

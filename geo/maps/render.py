@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo.facts.bundle import Facts
 from geo.io.write import write_tree
+from geo.maps.credits import map_credits
 from geo.maps.page import _Runtime, deterministic_ids, map_html, page
 from geo.maps.profiles import profile_pages
 from geo.specs.kinds import kind_of
@@ -45,14 +46,16 @@ def render_recipe(recipe: Recipe | str, facts: Facts | None = None) -> folium.Ma
     facts = facts or Facts.from_dir()
     with deterministic_ids():
         config: dict = {"layers": [], "filters": [], "search": True}
-        shown_parts, bounds = [], []
+        shown_parts, bounds, pairs = [], [], []
         for layer in recipe.layers:
             drawn = kind_of(layer.spec.kind).draw(layer, layer.spec, facts)
+            pairs.append((layer, drawn))
             config["layers"].extend(drawn.layers)
             if drawn.sites is not None:
                 shown_parts.append(drawn.sites)
             if drawn.bounds is not None:
                 bounds.append(drawn.bounds)
+        config["credits"] = map_credits(pairs, facts)
         # A site drawn in two layers (owner and host sphere, say) is one site in the summary.
         shown = pd.concat(shown_parts).drop_duplicates("id") if shown_parts else facts.sites.iloc[0:0]
         for field, title in FILTER_FIELDS:
@@ -61,7 +64,20 @@ def render_recipe(recipe: Recipe | str, facts: Facts | None = None) -> folium.Ma
                 key = "filter_commodities" if field == "commodities" else field
                 config["filters"].append({"field": key, "title": title, "values": values})
         return page(title=recipe.title, description=recipe.description, summary=summary_text(recipe, shown),
-                    config=config, countries=facts.countries, bounds=bounds)
+                    config=config, countries=facts.countries, bounds=bounds, view=_view(recipe, shown))
+
+
+def _view(recipe: Recipe, shown: gpd.GeoDataFrame) -> dict | None:
+    """The recipe's view with only the insets that hold a site the map draws (Hawaii's
+    inset appears once a Hawaiian site is in the data)."""
+    if recipe.view is None:
+        return None
+    lon = pd.to_numeric(shown.get("longitude"), errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(shown.get("latitude"), errors="coerce").to_numpy(dtype=float)
+    insets = [i for i in recipe.view.get("insets", [])
+              if ((lon >= i["bounds"][0]) & (lon <= i["bounds"][2])
+                  & (lat >= i["bounds"][1]) & (lat <= i["bounds"][3])).any()]
+    return {**recipe.view, "insets": insets}
 
 
 def points_map(

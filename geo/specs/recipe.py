@@ -20,7 +20,9 @@ from geo.core.toml import read_toml
 from geo.specs.kinds import kind_of
 from geo.specs.layer import LayerSpec, load_layer_spec
 
-RECIPE_KEYS = ("title", "description", "file", "layers")
+RECIPE_KEYS = ("title", "description", "file", "layers", "view")
+VIEW_KEYS = ("bounds", "center", "zoom", "insets")
+INSET_KEYS = ("title", "bounds")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class Recipe:
     file: str
     layers: tuple[RecipeLayer, ...]
     path: Path | None = None
+    view: dict[str, Any] | None = None
+    """The view the map opens with (``bounds`` or ``center`` and ``zoom``) and its
+    ``insets``, checked by :func:`parse_view`; None: fitted to what the layers draw."""
 
 
 def recipe_names() -> list[str]:
@@ -120,10 +125,78 @@ def load_recipe(name_or_path: str | Path) -> Recipe:
             problems.append(Problem(file, 0, f"{where}.colors", "needs one colour per bin"))
         problems += kind.check_layer(layer, spec, where, file)
         layers.append(layer)
+    view, view_problems = parse_view(raw.get("view"), file)
+    problems += view_problems
     if problems:
         raise DataError(problems)
     return Recipe(
         name=path.stem, title=raw["title"], description=raw.get("description", ""),
         file=raw.get("file", f"{path.stem.replace('_', '-')}.html"),
-        layers=tuple(layers), path=path,
+        layers=tuple(layers), path=path, view=view,
     )
+
+
+def _numbers(value: Any, n: int) -> bool:
+    return (isinstance(value, list) and len(value) == n
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value))
+
+
+def _bounds_problems(value: Any, file: str, key: str) -> list[Problem]:
+    if not _numbers(value, 4):
+        return [Problem(file, 0, key, "give [west, south, east, north] in degrees")]
+    west, south, east, north = value
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return [Problem(file, 0, key, "needs -180 <= west < east <= 180 and -90 <= south < north <= 90")]
+    return []
+
+
+def parse_view(raw: Any, file: str) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """A recipe's ``[view]`` table, checked: either ``bounds = [west, south, east, north]``
+    (fitted to the reader's screen) or ``center = [lat, lon]`` with ``zoom``, and optional
+    ``[[view.insets]]`` (``title``, ``bounds``): small maps of areas outside the main
+    view, such as Alaska beside the lower 48, kept only where the map draws a site.
+
+    Returns the view (None when the recipe has none) and the problems found.
+    """
+    if raw is None:
+        return None, []
+    if not isinstance(raw, dict):
+        return None, [Problem(file, 0, "view", "must be a table ([view])")]
+    problems = [Problem(file, 0, f"view.{k}", f"unknown view key (one of {', '.join(VIEW_KEYS)})")
+                for k in sorted(set(raw) - set(VIEW_KEYS))]
+    view: dict[str, Any] = {}
+    if "bounds" in raw:
+        problems += _bounds_problems(raw["bounds"], file, "view.bounds")
+        view["bounds"] = [float(v) for v in raw["bounds"]] if _numbers(raw["bounds"], 4) else None
+        if "center" in raw or "zoom" in raw:
+            problems.append(Problem(file, 0, "view", "give bounds, or center and zoom, not both"))
+    elif "center" in raw or "zoom" in raw:
+        center, zoom = raw.get("center"), raw.get("zoom")
+        if not (_numbers(center, 2) and -90 <= center[0] <= 90 and -180 <= center[1] <= 180):
+            problems.append(Problem(file, 0, "view.center", "give [latitude, longitude] in degrees"))
+        if not (isinstance(zoom, (int, float)) and not isinstance(zoom, bool) and 0 <= zoom <= 18):
+            problems.append(Problem(file, 0, "view.zoom", "give a zoom level from 0 to 18"))
+        view["center"], view["zoom"] = center, zoom
+    else:
+        problems.append(Problem(file, 0, "view", "give bounds = [west, south, east, north], "
+                                                 "or center = [lat, lon] and zoom"))
+    insets = raw.get("insets", [])
+    if not isinstance(insets, list):
+        problems.append(Problem(file, 0, "view.insets", "must be a list of tables ([[view.insets]])"))
+        insets = []
+    view["insets"] = []
+    for n, inset in enumerate(insets, start=1):
+        where = f"view.insets[{n}]"
+        if not isinstance(inset, dict):
+            problems.append(Problem(file, 0, where, "must be a table with title and bounds"))
+            continue
+        problems += [Problem(file, 0, f"{where}.{k}", f"unknown inset key (one of {', '.join(INSET_KEYS)})")
+                     for k in sorted(set(inset) - set(INSET_KEYS))]
+        if not isinstance(inset.get("title"), str) or not inset["title"].strip():
+            problems.append(Problem(file, 0, f"{where}.title", "give the inset's title"))
+        bad = _bounds_problems(inset.get("bounds"), file, f"{where}.bounds")
+        problems += bad
+        if not bad:
+            view["insets"].append({"title": str(inset.get("title", "")),
+                                   "bounds": [float(v) for v in inset["bounds"]]})
+    return (None if problems else view), problems

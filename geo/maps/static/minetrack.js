@@ -134,7 +134,6 @@
       var scale = 256 * Math.pow(2, map.getZoom()) / 256;
       var origin = map.getPixelOrigin(), pane = map._getMapPanePos();
       var ox = origin.x - pane.x, oy = origin.y - pane.y;
-      var world = 256 * scale;
       var cell = 24, grid = (this._grid = {});
       this._cell = cell;
       var byColor = {};
@@ -142,16 +141,14 @@
         if (!this.visible[i]) continue;
         var y = this.py[i] * scale - oy;
         if (y < -20 || y > size.y + 20) continue;
-        var x0 = this.px[i] * scale - ox;
-        // Draw every world copy in view (the map can pan across the antimeridian).
-        var k0 = Math.ceil((-20 - x0) / world), k1 = Math.floor((size.x + 20 - x0) / world);
-        for (var k = k0; k <= k1; k++) {
-          var x = x0 + k * world;
-          var ci = this.colorIdx ? this.colorIdx[i] : 0;
-          (byColor[ci] = byColor[ci] || []).push(x, y, this.radius ? this.radius[i] : this.spec.radius || 5);
-          var key = Math.floor(x / cell) + ":" + Math.floor(y / cell);
-          (grid[key] = grid[key] || []).push(i, x, y);
-        }
+        // One world: a point is drawn once, where its country is, never on a copy of
+        // the world east or west (the countries are not copied either).
+        var x = this.px[i] * scale - ox;
+        if (x < -20 || x > size.x + 20) continue;
+        var ci = this.colorIdx ? this.colorIdx[i] : 0;
+        (byColor[ci] = byColor[ci] || []).push(x, y, this.radius ? this.radius[i] : this.spec.radius || 5);
+        var key = Math.floor(x / cell) + ":" + Math.floor(y / cell);
+        (grid[key] = grid[key] || []).push(i, x, y);
       }
       ctx.lineWidth = 1;
       ctx.strokeStyle = "rgba(30,30,30,0.9)";
@@ -236,11 +233,12 @@
       return box;
     },
 
-    openPopup: function (i) {
+    openPopup: function (i, keepView) {
       var map = this._map;
       if (!map) return;
       this.app.selected = { layer: this, i: i };
-      L.popup({ maxWidth: 360, autoPanPadding: [20, 20] })
+      // A site reopened from the URL keeps the URL's view: no panning to fit the popup.
+      L.popup({ maxWidth: 360, autoPanPadding: [20, 20], autoPan: !keepView })
         .setLatLng([this.lat[i], this.lon[i]])
         .setContent(this.popupContent(i))
         .openOn(map);
@@ -313,7 +311,7 @@
     var layer = L.imageOverlay(spec.image, spec.bounds, {
       pane: "mt-raster",
       opacity: spec.opacity === undefined ? 0.75 : spec.opacity,
-      attribution: spec.attribution || "",
+      // Its attribution is one of the map's data credits (escaped there), not Leaflet HTML.
       interactive: false,
     });
     layer.spec = spec;
@@ -344,6 +342,7 @@
     this.filters = {}; // field -> set of unchecked values
     var self = this;
     this.polygons = [];
+    this.all = []; // every layer in the order of config.layers: the indices of #layers=
     // Above the basemap (overlay pane, 400) and below popups: polygons, then points.
     map.createPane("mt-raster").style.zIndex = 420;
     map.getPane("mt-raster").style.pointerEvents = "none";
@@ -356,26 +355,83 @@
       if (!make) throw new Error("minetrack: no drawing class for layer kind " + kind);
       var layer = make(spec, self);
       (kind === "points" ? self.layers : self.polygons).push(layer);
+      self.all.push(layer);
       if (controlLayers) controlLayers.addOverlay(layer, spec.title);
     });
     this._legend();
     if (config.filters && config.filters.length) this._filterControl();
     if (config.search) this._searchControl();
     this._fullscreen();
+    this._credits();
     this.polygons.concat(this.layers).forEach(function (layer) {
       if (layer.spec.show !== false) layer.addTo(map);
     });
-    this._readHash();
+    if (controlLayers) {
+      // The layer list opens above the filter panel and pushes it down: lay out again.
+      ["expand", "collapse"].forEach(function (name) {
+        var own = controlLayers[name];
+        controlLayers[name] = function () {
+          var out = own.apply(this, arguments);
+          self._layout();
+          return out;
+        };
+      });
+    }
+    this._defaultLayers = this._layerState();
+    this._insets(controlLayers);
+    if (!this._readHash() && config.view) this.setView(config.view);
     map.on("moveend", this.writeHash, this);
     map.on("popupclose", function () {
       self.selected = null;
       self.writeHash();
     });
+    this._ready = true;
     this._updateCounts();
+    var self2 = this;
+    // Fonts and the layer control settle after the first frame: lay the panels out again.
+    L.Util.requestAnimFrame(function () {
+      self2._layout();
+    });
+  };
+
+  function escapeHtml(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  /* The data credits (geo/maps/credits.py) in the attribution line, so also in every
+   * PNG. Leaflet puts attributions in as HTML: every credit is escaped first. */
+  MT.App.prototype._credits = function () {
+    var c = this.config.credits, ctl = this.map.attributionControl;
+    if (!c || !ctl) return;
+    var names = c.publishers || [], more = c.more || 0;
+    // On a phone the line names the basemap's and the first data publisher only.
+    if (MT.smallMap(this.map.getSize()) && names.length > 2) {
+      more += names.length - 2;
+      names = names.slice(0, 2);
+    }
+    var text = "Data: " + names.join(", ");
+    if (more) text += ", and " + more + " more (sources in each popup)";
+    (c.notes || []).forEach(function (n) {
+      text += "; " + n;
+    });
+    ctl.addAttribution('<span class="mt-credits">' + escapeHtml(text) + "</span>");
+  };
+
+  /* A view as page.py writes it: bounds fitted to the screen, or a centre and zoom.
+   * Never animated, so that nothing arrives late to move the map again. */
+  MT.App.prototype.setView = function (v) {
+    if (v.center) this.map.setView(v.center, v.zoom, { animate: false });
+    else if (v.bounds) {
+      var pad = v.padding || 0;
+      this.map.fitBounds(v.bounds, { padding: [pad, pad], maxZoom: v.max_zoom, animate: false });
+    }
   };
 
   MT.App.prototype.layerToggled = function () {
     this._updateCounts();
+    this.writeHash();
   };
 
   MT.App.prototype._legend = function () {
@@ -383,14 +439,84 @@
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
       onAdd: function () {
-        var box = el("div", "mt-legend leaflet-control");
+        // A disclosure like the filter panel: open on a large map, closed on a phone.
+        var box = el("details", "mt-legend leaflet-control");
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", "Legend");
+        box.appendChild(el("summary", null, "Legend"));
+        var body = el("div", "mt-legend-body");
+        box.appendChild(body);
+        var size = self.map.getSize();
+        box.open = !MT.smallMap(size);
+        box.addEventListener("toggle", function () {
+          self._layout();
+        });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
         self.legendBox = box;
+        self.legendBody = body;
         return box;
       },
     });
     new Legend().addTo(this.map);
+    this.map.on("resize", this._layout, this);
+  };
+
+  /* Phones and small embeds open with the legend closed. */
+  MT.smallMap = function (size) {
+    return size.x < 600 || size.y < 420;
+  };
+
+  MT.PANEL_SHARE = 0.28; // of the map's area: the legend and filter panel together, at most
+
+  /* Keep the legend (bottom right) and the filter panel (top right) apart and within
+   * MT.PANEL_SHARE of the map: each is as tall as its content where that fits, else the
+   * two share the free height of the right-hand column, and both scroll inside. */
+  MT.App.prototype._layout = function () {
+    var map = this.map, W = map.getSize().x, H = map.getSize().y;
+    var leg = this.legendBox, body = this.legendBody, fil = this.filterBox;
+    if (!W || !H || !leg) return;
+    var maxW = Math.max(140, Math.min(300, Math.round(0.45 * W))) + "px";
+    leg.style.maxWidth = maxW;
+    body.style.maxHeight = "";
+    if (fil) {
+      fil.style.maxWidth = maxW;
+      fil.style.maxHeight = "";
+    }
+    var top = map.getContainer().getBoundingClientRect().top, gap = 8;
+    var legShown = leg.style.display !== "none";
+    var legRect = leg.getBoundingClientRect();
+    var legBottom = legShown ? legRect.bottom - top : H - 30;
+    var legNeed = legShown ? legRect.height : 0;
+    var legFixed = legShown ? legNeed - body.getBoundingClientRect().height : 0; // summary, padding
+    if (!leg.open) legFixed = legNeed;
+    var filOpen = fil && fil.open, filRect = fil ? fil.getBoundingClientRect() : null;
+    var filTop = fil ? filRect.top - top : 10, filNeed = fil ? filRect.height : 0;
+    var avail = Math.max(0, legBottom - filTop - gap);
+    var legH = legNeed, filH = filNeed;
+    if (legNeed + filNeed > avail) {
+      if (!leg.open || !legShown) filH = avail - legNeed;
+      else if (!filOpen) legH = avail - filNeed;
+      else if (legNeed <= avail / 2) filH = avail - legNeed;
+      else if (filNeed <= avail / 2) legH = avail - filNeed;
+      else legH = filH = avail / 2;
+    }
+    // The area budget, shared in proportion (a scroll bar may widen a panel by ~16 px).
+    var legW = legShown ? legRect.width + (legH < legNeed ? 16 : 0) : 0;
+    var filW = fil ? filRect.width + (filH < filNeed ? 16 : 0) : 0;
+    var area = legW * legH + filW * filH, budget = MT.PANEL_SHARE * W * H;
+    if (area > budget) {
+      var k = budget / area;
+      if (leg.open) legH = Math.max(legFixed, legH * k);
+      if (filOpen) filH *= k;
+      if (!filOpen || !leg.open) {
+        // Only one panel can shrink: it takes what the other leaves.
+        if (filOpen) filH = Math.max(0, (budget - legW * legH) / filW);
+        else if (leg.open) legH = Math.max(legFixed, (budget - filW * filH) / legW);
+      }
+    }
+    if (leg.open && legH < legNeed) body.style.maxHeight = Math.max(24, Math.floor(legH - legFixed)) + "px";
+    if (filOpen && filH < filNeed) fil.style.maxHeight = Math.max(40, Math.floor(filH)) + "px";
   };
 
   MT.App.prototype._filterControl = function () {
@@ -426,6 +552,9 @@
         });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
+        box.addEventListener("toggle", function () {
+          self._layout();
+        });
         self.filterBox = box;
         return box;
       },
@@ -454,13 +583,14 @@
       if (layer.active) layer._redraw();
     });
     this._updateCounts();
+    this.writeHash();
   };
 
   MT.App.prototype._updateCounts = function () {
     var self = this;
     if (!this.legendBox) return;
-    var box = this.legendBox;
-    while (box.firstChild) box.removeChild(box.firstChild);
+    var box = this.legendBox, body = this.legendBody;
+    while (body.firstChild) body.removeChild(body.firstChild);
     var any = false;
     this.layers.concat(this.polygons).forEach(function (layer) {
       if (!layer.active) return;
@@ -468,14 +598,22 @@
       var spec = layer.spec, sec = el("div", "mt-legend-layer");
       sec.setAttribute("data-layer", spec.title);
       sec.appendChild(el("h2", null, spec.title));
-      var counts = layer.counts;
+      var counts = layer.counts, totals = layer.counts;
       if (!counts) {
         counts = new Array(layer.colors.length).fill(0);
-        for (var i = 0; i < layer.n; i++) if (layer.visible[i]) counts[layer.colorIdx ? layer.colorIdx[i] : 0]++;
+        totals = layer._totals = layer._totals || new Array(layer.colors.length).fill(0);
+        var fresh = !layer._totalsDone;
+        for (var i = 0; i < layer.n; i++) {
+          var c = layer.colorIdx ? layer.colorIdx[i] : 0;
+          if (layer.visible[i]) counts[c]++;
+          if (fresh) totals[c]++;
+        }
+        layer._totalsDone = true;
       }
+      // Every category the layer holds stays listed, a filtered-out one with (0).
       (spec.categories || [spec.title]).forEach(function (cat, ci) {
-        if (!counts[ci]) return;
-        var row = el("div", "mt-legend-row");
+        if (!totals[ci]) return;
+        var row = el("div", counts[ci] ? "mt-legend-row" : "mt-legend-row mt-zero");
         var sw = el("i");
         sw.style.background = layer.colors[ci];
         row.appendChild(sw);
@@ -483,10 +621,21 @@
         row.setAttribute("data-category", cat);
         sec.appendChild(row);
       });
+      // Features a polygon layer leaves to the basemap ("unclassified" countries).
+      if (spec.missing && spec.missing.count) {
+        var miss = el("div", "mt-legend-row mt-legend-missing"), msw = el("i");
+        msw.style.background = spec.missing.color;
+        miss.appendChild(msw);
+        miss.appendChild(el("span", null, spec.missing.label + " (" + spec.missing.count + ")"));
+        miss.setAttribute("data-category", spec.missing.label);
+        sec.appendChild(miss);
+      }
       if (spec.size_note) sec.appendChild(el("div", "mt-legend-note", spec.size_note));
-      box.appendChild(sec);
+      body.appendChild(sec);
     });
     box.style.display = any ? "" : "none";
+    this._layout();
+    this._drawInsets();
     if (this.filterBox) {
       var labels = this.filterBox.querySelectorAll("label[data-field]");
       for (var j = 0; j < labels.length; j++) {
@@ -508,34 +657,148 @@
       options: { position: "topleft" },
       onAdd: function () {
         var box = el("div", "mt-search leaflet-control");
-        var input = el("input");
+        var input = el("input"), list = el("ul", "mt-search-list");
         input.type = "search";
-        input.placeholder = "Find a site";
-        input.setAttribute("aria-label", "Find a site by name");
-        var list = el("datalist");
-        list.id = "mt-site-names";
-        input.setAttribute("list", list.id);
-        var seen = {};
-        self.layers.forEach(function (layer) {
-          var names = layer.spec.fields && layer.spec.fields[layer.spec.label];
-          (names || []).forEach(function (nm) {
-            if (seen[nm]) return;
-            seen[nm] = true;
-            var o = el("option");
-            o.value = nm;
-            list.appendChild(o);
+        input.placeholder = "Find a site or owner";
+        input.setAttribute("aria-label", "Find a site by name or owner");
+        input.setAttribute("role", "combobox");
+        input.setAttribute("aria-autocomplete", "list");
+        input.setAttribute("aria-expanded", "false");
+        list.id = "mt-search-list";
+        list.setAttribute("role", "listbox");
+        list.hidden = true;
+        input.setAttribute("aria-controls", list.id);
+        var results = [], active = -1, opened = null;
+        function show() {
+          while (list.firstChild) list.removeChild(list.firstChild);
+          results.forEach(function (r, k) {
+            var li = el("li", k === active ? "mt-active" : null);
+            li.id = "mt-search-opt-" + k;
+            li.setAttribute("role", "option");
+            li.setAttribute("aria-selected", k === active ? "true" : "false");
+            li.appendChild(el("span", "mt-search-name", r.name));
+            if (r.owner) li.appendChild(el("span", "mt-search-owner", r.owner));
+            // mousedown, not click: the input keeps its focus and the list is still there
+            li.addEventListener("mousedown", function (ev) {
+              ev.preventDefault();
+              pick(k);
+            });
+            list.appendChild(li);
           });
+          list.hidden = !results.length;
+          input.setAttribute("aria-expanded", results.length ? "true" : "false");
+          if (active >= 0) input.setAttribute("aria-activedescendant", "mt-search-opt-" + active);
+          else input.removeAttribute("aria-activedescendant");
+        }
+        function pick(k) {
+          var r = results[k];
+          if (!r) return;
+          opened = input.value = r.name;
+          results = [];
+          active = -1;
+          show();
+          self.openSite(r.layer, r.i);
+        }
+        input.addEventListener("input", function () {
+          results = self.search(input.value);
+          active = -1;
+          show();
         });
+        input.addEventListener("keydown", function (ev) {
+          if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+            if (!results.length) results = self.search(input.value);
+            if (!results.length) return;
+            ev.preventDefault();
+            var step = ev.key === "ArrowDown" ? 1 : -1;
+            active = Math.max(0, Math.min(results.length - 1, active + step));
+            show();
+          } else if (ev.key === "Enter") {
+            if (!results.length) results = self.search(input.value);
+            ev.preventDefault();
+            pick(active >= 0 ? active : 0); // Enter opens the first match
+          } else if (ev.key === "Escape") {
+            results = [];
+            active = -1;
+            show();
+          }
+        });
+        input.addEventListener("blur", function () {
+          results = [];
+          active = -1;
+          show();
+        });
+        // A value set without typing (pasted and committed, set by a script): an exact name.
         input.addEventListener("change", function () {
-          self.find(input.value);
+          if (input.value !== opened) self.find(input.value);
         });
         box.appendChild(input);
         box.appendChild(list);
         L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
         return box;
       },
     });
     new Search().addTo(this.map);
+  };
+
+  MT.SEARCH_LIMIT = 8;
+
+  /* Sites whose name or owners hold ``text`` (case-insensitive): exact names first, then
+   * names that start with it, other names, then owners; one entry per site id. */
+  MT.App.prototype.search = function (text) {
+    var q = String(text || "").trim().toLowerCase(), seen = Object.create(null);
+    var ranks = [[], [], [], []], cap = 50 * MT.SEARCH_LIMIT; // bounded work on huge layers
+    if (!q) return [];
+    this.layers.forEach(function (layer) {
+      var spec = layer.spec, names = spec.fields && spec.fields[spec.label];
+      if (!names) return;
+      var owners = spec.fields.owners, ids = spec.fields.id;
+      // Lower-cased once per layer, on the first search, not on every key press.
+      var lows = (layer._lowNames = layer._lowNames || names.map(function (s) {
+        return String(s).toLowerCase();
+      }));
+      for (var i = 0; i < layer.n; i++) {
+        var low = lows[i], rank = -1, owner = null;
+        if (low === q) rank = 0;
+        else if (low.indexOf(q) === 0) rank = 1;
+        else if (low.indexOf(q) > 0) rank = 2;
+        else if (owners && owners[i] && String(owners[i]).toLowerCase().indexOf(q) >= 0) {
+          rank = 3;
+          owner = String(owners[i]).split("; ").filter(function (o) {
+            return o.toLowerCase().indexOf(q) >= 0;
+          })[0] || String(owners[i]);
+        }
+        if (rank < 0) continue;
+        var key = ids ? "id:" + ids[i] : "n:" + low, prev = seen[key];
+        if (prev) {
+          // A site drawn in two layers is listed once, from a shown layer where there is one.
+          if (!prev.active && layer.active) {
+            prev.layer = layer;
+            prev.i = i;
+            prev.active = true;
+          }
+          continue;
+        }
+        if (ranks[rank].length >= cap) continue;
+        seen[key] = { layer: layer, i: i, name: String(names[i]), owner: owner, rank: rank, active: layer.active };
+        ranks[rank].push(seen[key]);
+      }
+    });
+    var byName = function (a, b) {
+      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    };
+    return ranks.reduce(function (all, r) {
+      return all.concat(r.sort(byName));
+    }, []).slice(0, MT.SEARCH_LIMIT);
+  };
+
+  /* Show one site: its layer on, the point visible, the map on it, its popup open. */
+  MT.App.prototype.openSite = function (layer, i) {
+    if (!layer.active) layer.addTo(this.map);
+    layer.visible[i] = 1;
+    this.map.setView([layer.lat[i], layer.lon[i]], Math.max(this.map.getZoom(), 7));
+    layer._redraw();
+    layer.openPopup(i);
   };
 
   MT.App.prototype.find = function (name) {
@@ -544,11 +807,7 @@
       if (!names) continue;
       var i = names.indexOf(name);
       if (i < 0) continue;
-      if (!layer.active) layer.addTo(this.map);
-      layer.visible[i] = 1;
-      this.map.setView([layer.lat[i], layer.lon[i]], Math.max(this.map.getZoom(), 7));
-      layer._redraw();
-      layer.openPopup(i);
+      this.openSite(layer, i);
       return true;
     }
     return false;
@@ -588,14 +847,42 @@
     new FS().addTo(map);
   };
 
+  /* The shown layers as indices into config.layers ("0,2,3"). */
+  MT.App.prototype._layerState = function () {
+    var on = [];
+    this.all.forEach(function (layer, i) {
+      if (layer.active) on.push(i);
+    });
+    return on.join(",");
+  };
+
+  /* Filters that hide something, as "field:shown,shown;field2:..." (each name and value
+   * percent-encoded, so a value holding ":" "," or ";" cannot be mistaken for a separator). */
+  MT.App.prototype._filterState = function () {
+    var self = this, parts = [];
+    (this.config.filters || []).forEach(function (f) {
+      var off = self.filters[f.field];
+      if (!off || !Object.keys(off).length) return;
+      var on = f.values.filter(function (v) {
+        return !off[v];
+      });
+      parts.push(encodeURIComponent(f.field) + ":" + on.map(encodeURIComponent).join(","));
+    });
+    return parts.join(";");
+  };
+
   MT.App.prototype.writeHash = function () {
-    if (this._readingHash) return;
+    if (this._readingHash || !this._ready) return;
     var c = this.map.getCenter(), z = this.map.getZoom();
     var h = "#map=" + z + "/" + c.lat.toFixed(4) + "/" + c.lng.toFixed(4);
     if (this.selected) {
       var id = this.selected.layer.field("id", this.selected.i);
       if (id) h += "&site=" + encodeURIComponent(id);
     }
+    var layers = this._layerState();
+    if (layers !== this._defaultLayers) h += "&layers=" + layers;
+    var filters = this._filterState();
+    if (filters) h += "&filters=" + filters;
     try {
       history.replaceState(null, "", h);
     } catch (e) {
@@ -603,14 +890,72 @@
     }
   };
 
+  /* Apply "#filters=" (see _filterState): a field named there shows only the values
+   * listed; unknown fields and values are ignored. */
+  MT.App.prototype._hashFilters = function (raw) {
+    var self = this, known = Object.create(null), any = false;
+    (this.config.filters || []).forEach(function (f) {
+      known[f.field] = f;
+    });
+    raw.split(";").forEach(function (part) {
+      var k = part.indexOf(":");
+      if (k <= 0) return;
+      var field, on = Object.create(null);
+      try {
+        field = decodeURIComponent(part.slice(0, k));
+        part.slice(k + 1).split(",").forEach(function (v) {
+          if (v) on[decodeURIComponent(v)] = true;
+        });
+      } catch (e) {
+        return; /* malformed percent-encoding: leave this field out */
+      }
+      var f = known[field];
+      if (!f) return;
+      var off = (self.filters[field] = {});
+      f.values.forEach(function (v) {
+        if (!on[v]) off[v] = true;
+      });
+      any = true;
+    });
+    if (!any) return;
+    if (this.filterBox) {
+      var boxes = this.filterBox.querySelectorAll("input[data-field]");
+      for (var j = 0; j < boxes.length; j++) {
+        var off = this.filters[boxes[j].getAttribute("data-field")];
+        boxes[j].checked = !(off && off[boxes[j].value]);
+      }
+    }
+    this.applyFilters();
+  };
+
+  /* Apply "#layers=0,2": exactly those layers shown; anything but indices is ignored. */
+  MT.App.prototype._hashLayers = function (raw) {
+    var map = this.map, all = this.all, on = Object.create(null);
+    var items = raw === "" ? [] : raw.split(",");
+    for (var k = 0; k < items.length; k++) {
+      if (!/^\d+$/.test(items[k]) || +items[k] >= all.length) return;
+      on[+items[k]] = true;
+    }
+    all.forEach(function (layer, i) {
+      if (on[i] && !layer.active) layer.addTo(map);
+      else if (!on[i] && layer.active) map.removeLayer(layer);
+    });
+  };
+
+  /* Reopen the view a URL hash names; returns whether it set the map's view. */
   MT.App.prototype._readHash = function () {
     // A hash the page did not write (hand-edited, truncated) is ignored part by part:
     // a value that does not decode is dropped, and keys are looked up as own properties
     // only ("constructor" is not a site).
-    var h = (location.hash || "").replace(/^#/, ""), parts = Object.create(null);
+    // A srcdoc frame has no hash of its own: `minetrack embed --view` writes it on <html>.
+    var h = (location.hash || "").replace(/^#/, "") ||
+      document.documentElement.getAttribute("data-mt-view") || "";
+    var parts = Object.create(null);
+    var raw = Object.create(null), viewSet = false;
     h.split("&").forEach(function (kv) {
       var i = kv.indexOf("=");
       if (i <= 0) return;
+      raw[kv.slice(0, i)] = kv.slice(i + 1);
       try {
         parts[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
       } catch (e) {
@@ -618,21 +963,131 @@
       }
     });
     this._readingHash = true;
+    if (raw.filters !== undefined) this._hashFilters(raw.filters);
+    if (raw.layers !== undefined) this._hashLayers(raw.layers);
     if (parts.map) {
       var m = parts.map.split("/").map(Number);
-      if (m.length === 3 && m.every(isFinite)) this.map.setView([m[1], m[2]], m[0], { animate: false });
+      if (m.length === 3 && m.every(isFinite) && Math.abs(m[1]) <= 90 && Math.abs(m[2]) <= 540) {
+        this.map.setView([m[1], m[2]], m[0], { animate: false });
+        viewSet = true;
+      }
     }
-    this._readingHash = false;
+    var mapGiven = viewSet;
     if (parts.site) {
+      if (!viewSet && this.config.view) {
+        this.setView(this.config.view);
+        viewSet = true;
+      }
       for (var l = 0; l < this.layers.length; l++) {
         var layer = this.layers[l];
         var i = layer.index[parts.site]; // index has no prototype: "constructor" is not in it
         if (typeof i === "number") {
           if (!layer.active) layer.addTo(this.map);
-          layer.openPopup(i);
+          // With a #map= the view stays as given; without, the map pans to show the site.
+          layer.openPopup(i, mapGiven);
           break;
         }
       }
     }
+    this._readingHash = false;
+    return viewSet;
+  };
+
+  /* Small fixed maps of areas outside the main view (Alaska beside the lower 48): the
+   * countries and the shown points, redrawn with every filter change; a click (or Enter)
+   * brings the main map there. */
+  MT.App.prototype._insets = function (controlLayers) {
+    var self = this, specs = this.config.insets || [];
+    if (!specs.length) return;
+    var base = null;
+    ((controlLayers && controlLayers._layers) || []).forEach(function (o) {
+      if (!base && !o.overlay && o.layer instanceof L.GeoJSON) base = o.layer;
+    });
+    this.insets = [];
+    var Insets = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var box = el("div", "mt-insets leaflet-control");
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      },
+    });
+    var holder = new Insets().addTo(this.map).getContainer();
+    var size = this.map.getSize(), w = Math.round(Math.max(110, Math.min(200, size.x * 0.16)));
+    specs.forEach(function (spec) {
+      var bounds = L.latLngBounds(spec.bounds);
+      var box = el("div", "mt-inset");
+      box.setAttribute("role", "button");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("aria-label", "Inset map: " + spec.title + " (show it on the main map)");
+      box.setAttribute("data-inset", spec.title);
+      var mapDiv = el("div", "mt-inset-map");
+      mapDiv.style.width = w + "px";
+      mapDiv.style.height = Math.round(w * 0.62) + "px";
+      box.appendChild(mapDiv);
+      box.appendChild(el("span", "mt-inset-title", spec.title));
+      holder.appendChild(box);
+      var im = L.map(mapDiv, {
+        zoomControl: false, attributionControl: false, dragging: false, scrollWheelZoom: false,
+        doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false, zoomSnap: 0.05,
+        inertia: false, fadeAnimation: false, zoomAnimation: false,
+      });
+      im.fitBounds(bounds, { animate: false });
+      if (base) {
+        var feats = [];
+        base.eachLayer(function (lyr) {
+          if (lyr.feature && lyr.getBounds && lyr.getBounds().intersects(bounds)) feats.push(lyr.feature);
+        });
+        L.geoJSON({ type: "FeatureCollection", features: feats },
+                  { style: base.options.style, interactive: false }).addTo(im);
+      }
+      var canvas = el("canvas", "mt-inset-canvas");
+      mapDiv.appendChild(canvas);
+      var go = function () {
+        self.map.fitBounds(bounds, { animate: false });
+      };
+      box.addEventListener("click", go);
+      box.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" || ev.key === " ") {
+          ev.preventDefault();
+          go();
+        }
+      });
+      self.insets.push({ map: im, canvas: canvas, spec: spec });
+    });
+  };
+
+  MT.App.prototype._drawInsets = function () {
+    var layers = this.layers;
+    (this.insets || []).forEach(function (inset) {
+      var im = inset.map, size = im.getSize(), c = inset.canvas, ratio = window.devicePixelRatio || 1;
+      c.width = size.x * ratio;
+      c.height = size.y * ratio;
+      c.style.width = size.x + "px";
+      c.style.height = size.y + "px";
+      var ctx = c.getContext("2d"), n = 0;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.lineWidth = 0.8;
+      ctx.strokeStyle = "rgba(30,30,30,0.9)";
+      layers.forEach(function (layer) {
+        if (!layer.active) return;
+        for (var i = 0; i < layer.n; i++) {
+          if (!layer.visible[i]) continue;
+          var p = im.latLngToContainerPoint([layer.lat[i], layer.lon[i]]);
+          if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) continue;
+          var r = Math.max(2.5, 0.6 * (layer.radius ? layer.radius[i] : layer.spec.radius || 5));
+          ctx.beginPath();
+          ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+          ctx.fillStyle = layer.colors[layer.colorIdx ? layer.colorIdx[i] : 0] || "#6a3d9a";
+          ctx.globalAlpha = 0.85;
+          ctx.fill();
+          ctx.globalAlpha = 1;
+          ctx.stroke();
+          n++;
+        }
+      });
+      inset.drawn = n;
+    });
   };
 })();

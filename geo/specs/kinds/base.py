@@ -29,6 +29,16 @@ LABELS = {
 """Popup labels for well-known fields; other fields show their name with spaces."""
 
 
+BASEMAP_FILL = "#f4f1ea"
+"""The offline basemap's land colour: what a polygon left out of a layer shows."""
+
+
+def missing_row(values, label_text: str) -> dict[str, object]:
+    """The legend row of the features a polygon layer leaves to the basemap (no value in
+    the field it is coloured by): their number, a label and the basemap's colour."""
+    return {"label": label_text, "count": int(values.isna().sum()), "color": BASEMAP_FILL}
+
+
 def label(field_name: str) -> str:
     """The popup label of a field."""
     return LABELS.get(field_name, field_name.replace("_", " "))

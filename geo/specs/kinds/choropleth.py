@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from geo.core.errors import Problem
 from geo.specs.kinds._encode import classify, polygon_layer
-from geo.specs.kinds.base import Drawn, label
+from geo.specs.kinds.base import Drawn, label, missing_row
 from geo.specs.kinds.polygons import PolygonsKind
 
 
@@ -24,11 +24,13 @@ class ChoroplethKind(PolygonsKind):
     def draw(self, layer, spec, facts) -> Drawn:
         rows, field, popup_fields = self._rows(layer, spec, facts)
         classes, labels = classify(rows[field], layer.bins, layer.unit)
-        return Drawn(layers=[polygon_layer(
+        drawn = polygon_layer(
             rows.assign(_class=classes), title=layer.title or spec.title, color_by="_class",
             palette=dict(zip(labels, layer.colors or (), strict=True)),
             fields=[spec.label_field, *popup_fields], label=spec.label_field,
-            popup=[(label(f), f) for f in popup_fields], show=layer.show)])
+            popup=[(label(f), f) for f in popup_fields], show=layer.show)
+        drawn["missing"] = missing_row(classes, "no data")
+        return Drawn(layers=[drawn])
 
 
 KIND = ChoroplethKind()

@@ -6,7 +6,7 @@ import geopandas as gpd
 
 from geo.core.errors import DataError, Problem
 from geo.specs.kinds._encode import polygon_layer
-from geo.specs.kinds.base import Drawn, LayerKind, label, require_field, same_file, source_of
+from geo.specs.kinds.base import Drawn, LayerKind, label, missing_row, require_field, same_file, source_of
 
 
 class PolygonsKind(LayerKind):
@@ -45,10 +45,12 @@ class PolygonsKind(LayerKind):
 
     def draw(self, layer, spec, facts) -> Drawn:
         rows, field, popup_fields = self._rows(layer, spec, facts)
-        return Drawn(layers=[polygon_layer(
+        drawn = polygon_layer(
             rows, title=layer.title or spec.title, color_by=field, palette=spec.palettes.get(field, {}),
             fields=[spec.label_field, *popup_fields], label=spec.label_field,
-            popup=[(label(f), f) for f in popup_fields], show=layer.show)])
+            popup=[(label(f), f) for f in popup_fields], show=layer.show)
+        drawn["missing"] = missing_row(rows[field], "unclassified")
+        return Drawn(layers=[drawn])
 
 
 KIND = PolygonsKind()
