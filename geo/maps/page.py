@@ -164,6 +164,9 @@ def page(
         x1 = max(b[2] for b in bounds)
         y1 = max(b[3] for b in bounds)
         m.fit_bounds([[y0, x0], [y1, x1]], padding=(padding, padding), max_zoom=max_zoom)
+        # Fitted at once, not as a zoom animation: the points' first paint is at the final view.
+        fit = next(c for c in reversed(m._children.values()) if isinstance(c, folium.FitBounds))
+        fit.options["animate"] = False
     m.add_child(_Runtime(config, control))
     m.get_root().html.add_child(Element(
         f'<div class="mt-title"><div><h1>{esc(title)}</h1><p>{esc(description)}</p>'

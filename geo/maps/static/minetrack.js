@@ -8,10 +8,17 @@
   "use strict";
   var MT = (window.minetrack = window.minetrack || {});
 
-  function decode(b64, Type) {
+  /* Base64 to bytes: the engine's own decoder where it has one, else atob. */
+  function bytes(b64) {
+    if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(b64);
     var bin = atob(b64), n = bin.length, u8 = new Uint8Array(n);
     for (var i = 0; i < n; i++) u8[i] = bin.charCodeAt(i);
-    return new Type(u8.buffer);
+    return u8;
+  }
+
+  function decode(b64, Type) {
+    var u8 = bytes(b64);
+    return new Type(u8.buffer, u8.byteOffset, u8.byteLength / Type.BYTES_PER_ELEMENT);
   }
 
   function el(tag, cls, text) {
@@ -61,13 +68,195 @@
     return box;
   }
 
+  /* ---- Large point layers: columnar decoding, pixel stamping, a grid for hit tests ----
+   * First paint is linear in the number of points: one pass decodes and projects the
+   * columns into typed arrays (no object per point), one pass stamps pre-rendered
+   * circles into an ImageData buffer (a point landing on a device pixel where the
+   * same circle was already centred is skipped, so a dense layer costs no more than
+   * its distinct pixels), and the hit-test grid is built only when first needed. */
+
   // Web Mercator at zoom 0, 256 px world: the projection Leaflet's default CRS uses.
-  function project(lon, lat) {
-    var s = Math.sin((Math.max(-85.0511, Math.min(85.0511, lat)) * Math.PI) / 180);
-    return [
-      ((lon + 180) / 360) * 256,
-      (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * 256,
-    ];
+  /* Coordinates (24-bit codes on a fixed global grid, see _encode.py) into lon/lat and
+   * zoom-0 Web Mercator pixels. */
+  function decodePoints(layer, spec) {
+    var n = spec.n, c = spec.coords, a = bytes(c.lon), b = bytes(c.lat);
+    var max = Math.pow(2, c.bits) - 1, rad = Math.PI / 180, lim = 85.0511;
+    var lon = (layer.lon = new Float64Array(n)), lat = (layer.lat = new Float64Array(n));
+    var px = (layer.px = new Float64Array(n)), py = (layer.py = new Float64Array(n));
+    for (var i = 0, j = 0; i < n; i++, j += 3) {
+      var x = ((a[j] | (a[j + 1] << 8) | (a[j + 2] << 16)) / max) * 360 - 180;
+      var y = ((b[j] | (b[j + 1] << 8) | (b[j + 2] << 16)) / max) * 180 - 90;
+      lon[i] = x;
+      lat[i] = y;
+      var s = Math.sin(Math.max(-lim, Math.min(lim, y)) * rad);
+      px[i] = ((x + 180) / 360) * 256;
+      py[i] = (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) * 256;
+    }
+  }
+
+  /* Dictionary-coded text fields ({values, codes, width}) stay coded; spec.fields[name]
+   * becomes a getter that expands the plain list only if some code asks for it. */
+  function decodeFields(spec) {
+    var fields = spec.fields || {}, coded = Object.create(null);
+    Object.keys(fields).forEach(function (name) {
+      var f = fields[name];
+      if (Array.isArray(f)) return;
+      var Type = f.width === 4 ? Uint32Array : f.width === 2 ? Uint16Array : Uint8Array;
+      var col = (coded[name] = { values: f.values, codes: decode(f.codes, Type) }), list = null;
+      Object.defineProperty(fields, name, {
+        enumerable: true,
+        get: function () {
+          if (!list) {
+            list = new Array(col.codes.length);
+            for (var i = 0; i < list.length; i++) list[i] = col.values[col.codes[i]];
+          }
+          return list;
+        },
+      });
+    });
+    return coded;
+  }
+
+  /* A circle (fill at 0.85 opacity, dark outline) rendered once per colour and radius at
+   * the device pixel ratio, kept as premultiplied RGBA with pixel offsets. */
+  function circleSprite(color, r, ratio, width) {
+    var rr = r * ratio, half = Math.ceil(rr + ratio) + 1, size = 2 * half + 1;
+    var cv = document.createElement("canvas");
+    cv.width = cv.height = size;
+    var g = cv.getContext("2d");
+    g.beginPath();
+    g.arc(half + 0.5, half + 0.5, rr, 0, 2 * Math.PI);
+    g.globalAlpha = 0.85;
+    g.fillStyle = color;
+    g.fill();
+    g.globalAlpha = 1;
+    g.lineWidth = ratio;
+    g.strokeStyle = "rgba(30,30,30,0.9)";
+    g.stroke();
+    var d = g.getImageData(0, 0, size, size).data, dx = [], dy = [], rgba = [];
+    for (var p = 0; p < size * size; p++) {
+      var al = d[4 * p + 3];
+      if (!al) continue;
+      dx.push((p % size) - half);
+      dy.push(Math.floor(p / size) - half);
+      rgba.push((d[4 * p] * al + 127) / 255, (d[4 * p + 1] * al + 127) / 255, (d[4 * p + 2] * al + 127) / 255, al);
+    }
+    var off = new Int32Array(dx.length);
+    for (var k = 0; k < dx.length; k++) off[k] = dy[k] * width + dx[k];
+    return { half: half, dx: new Int16Array(dx), dy: new Int16Array(dy), off: off, rgba: new Uint8Array(rgba) };
+  }
+
+  /* Source-over of a sprite centred on device pixel (X, Y) into premultiplied RGBA. */
+  function stamp(buf, W, H, sp, X, Y) {
+    var rgba = sp.rgba, m = sp.off.length, j, q, ia;
+    if (X - sp.half >= 0 && Y - sp.half >= 0 && X + sp.half < W && Y + sp.half < H) {
+      var base = Y * W + X, off = sp.off;
+      for (j = 0; j < m; j++) {
+        q = (base + off[j]) << 2;
+        ia = 255 - rgba[4 * j + 3];
+        buf[q] = rgba[4 * j] + ((buf[q] * ia + 128) * 257 >> 16);
+        buf[q + 1] = rgba[4 * j + 1] + ((buf[q + 1] * ia + 128) * 257 >> 16);
+        buf[q + 2] = rgba[4 * j + 2] + ((buf[q + 2] * ia + 128) * 257 >> 16);
+        buf[q + 3] = rgba[4 * j + 3] + ((buf[q + 3] * ia + 128) * 257 >> 16);
+      }
+      return;
+    }
+    for (j = 0; j < m; j++) {  // near an edge: clip pixel by pixel
+      var x = X + sp.dx[j], y = Y + sp.dy[j];
+      if (x < 0 || y < 0 || x >= W || y >= H) continue;
+      q = (y * W + x) << 2;
+      ia = 255 - rgba[4 * j + 3];
+      for (var ch = 0; ch < 4; ch++) buf[q + ch] = rgba[4 * j + ch] + ((buf[q + ch] * ia + 128) * 257 >> 16);
+    }
+  }
+
+  /* Draw a layer's visible points on its canvas; returns how many points were drawn and
+   * leaves their screen positions (one entry per world copy) for the hit-test grid. */
+  function drawPoints(layer, canvas, size, ratio, scale, ox, oy) {
+    var W = canvas.width, H = canvas.height, ctx = canvas.getContext("2d");
+    var img = ctx.createImageData(W, H), buf = img.data, last = new Uint32Array(W * H);
+    var n = layer.n, world = 256 * scale, pad = 20, r0 = layer.r0, radius = layer.radius;
+    var colorIdx = layer.colorIdx, visible = layer.visible, px = layer.px, py = layer.py;
+    var sprites = [], m = 0, drawn = 0;
+    var hi = layer._hitI, hx = layer._hitX, hy = layer._hitY;
+    if (!hi || hi.length < n) {
+      hi = layer._hitI = new Int32Array(n);
+      hx = layer._hitX = new Float32Array(n);
+      hy = layer._hitY = new Float32Array(n);
+    }
+    for (var i = 0; i < n; i++) {
+      if (!visible[i]) continue;
+      var y = py[i] * scale - oy;
+      if (y < -pad || y > size.y + pad) continue;
+      var x0 = px[i] * scale - ox;
+      // Draw every world copy in view (the map can pan across the antimeridian).
+      var k0 = Math.ceil((-pad - x0) / world), k1 = Math.floor((size.x + pad - x0) / world);
+      if (k1 < k0) continue;
+      var ci = colorIdx ? colorIdx[i] : 0, r = radius ? radius[i] : r0;
+      var key = ci * 1024 + Math.round(r * 4) + 1, sp = sprites[key];
+      if (!sp) sp = sprites[key] = circleSprite(layer.colors[ci] || "#6a3d9a", r, ratio, W);
+      drawn++;
+      for (var k = k0; k <= k1; k++) {
+        var x = x0 + k * world;
+        if (m === hi.length) {
+          hi = layer._hitI = growI(hi);
+          hx = layer._hitX = growF(hx);
+          hy = layer._hitY = growF(hy);
+        }
+        hi[m] = i;
+        hx[m] = x;
+        hy[m++] = y;
+        var X = Math.floor(x * ratio), Y = Math.floor(y * ratio), inside = X >= 0 && Y >= 0 && X < W && Y < H;
+        if (inside) {
+          if (last[Y * W + X] === key) continue;  // the same circle is already centred here
+          last[Y * W + X] = key;
+        }
+        stamp(buf, W, H, sp, X, Y);
+      }
+    }
+    for (var q = 0; q < buf.length; q += 4) {  // premultiplied to straight alpha
+      var al = buf[q + 3];
+      if (al && al < 255) {
+        buf[q] = (buf[q] * 255) / al;
+        buf[q + 1] = (buf[q + 1] * 255) / al;
+        buf[q + 2] = (buf[q + 2] * 255) / al;
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    layer._nHits = m;
+    return drawn;
+  }
+
+  function growI(a) {
+    var b = new Int32Array(a.length * 2 + 16);
+    b.set(a);
+    return b;
+  }
+
+  function growF(a) {
+    var b = new Float32Array(a.length * 2 + 16);
+    b.set(a);
+    return b;
+  }
+
+  var HIT_CELL = 24, HIT_PAD = 40;
+
+  /* Drawn points bucketed by screen cell (a counting sort: start offsets per cell and
+   * the drawn entries in cell order). */
+  function hitGrid(layer, size) {
+    var m = layer._nHits || 0, cols = Math.ceil((size.x + 2 * HIT_PAD) / HIT_CELL) + 1;
+    var rows = Math.ceil((size.y + 2 * HIT_PAD) / HIT_CELL) + 1, cells = cols * rows;
+    var start = new Int32Array(cells + 1), cellOf = new Int32Array(m), order = new Int32Array(m);
+    for (var j = 0; j < m; j++) {
+      var cx = Math.min(cols - 1, Math.max(0, Math.floor((layer._hitX[j] + HIT_PAD) / HIT_CELL)));
+      var cy = Math.min(rows - 1, Math.max(0, Math.floor((layer._hitY[j] + HIT_PAD) / HIT_CELL)));
+      cellOf[j] = cy * cols + cx;
+      start[cellOf[j] + 1]++;
+    }
+    for (var c = 0; c < cells; c++) start[c + 1] += start[c];
+    var fill = start.slice(0, cells);
+    for (j = 0; j < m; j++) order[fill[cellOf[j]]++] = j;
+    return { cols: cols, rows: rows, start: start, order: order };
   }
 
   /* A layer of many points drawn on one canvas; hit-tested on a screen grid. */
@@ -75,26 +264,26 @@
     initialize: function (spec, app) {
       this.spec = spec;
       this.app = app;
-      var ll = decode(spec.lonlat, Float32Array);
       var n = (this.n = spec.n);
-      this.lon = new Float32Array(n);
-      this.lat = new Float32Array(n);
-      this.px = new Float64Array(n);
-      this.py = new Float64Array(n);
-      for (var i = 0; i < n; i++) {
-        this.lon[i] = ll[2 * i];
-        this.lat[i] = ll[2 * i + 1];
-        var p = project(ll[2 * i], ll[2 * i + 1]);
-        this.px[i] = p[0];
-        this.py[i] = p[1];
-      }
+      decodePoints(this, spec);
+      this.coded = decodeFields(spec);
       this.radius = typeof spec.radius === "string" ? decode(spec.radius, Uint8Array) : null;
+      this.r0 = typeof spec.radius === "number" ? spec.radius : 5;
       this.colorIdx = spec.color_codes ? decode(spec.color_codes, Uint8Array) : null;
       this.colors = spec.colors || ["#6a3d9a"];
       this.visible = new Uint8Array(n).fill(1);
-      this.index = Object.create(null);
-      var ids = (spec.fields && spec.fields.id) || [];
-      for (var k = 0; k < ids.length; k++) this.index[ids[k]] = k;
+      var index = null;
+      // Built on first use (a site in the URL hash): no string keys per point at load.
+      Object.defineProperty(this, "index", {
+        get: function () {
+          if (!index) {
+            index = Object.create(null);
+            var ids = (spec.fields && spec.fields.id) || [];
+            for (var k = 0; k < ids.length; k++) index[ids[k]] = k;
+          }
+          return index;
+        },
+      });
     },
 
     onAdd: function (map) {
@@ -125,50 +314,15 @@
       var size = map.getSize(), ratio = window.devicePixelRatio || 1, c = this._canvas;
       var topLeft = map.containerPointToLayerPoint([0, 0]);
       L.DomUtil.setPosition(c, topLeft);
-      c.width = size.x * ratio;
-      c.height = size.y * ratio;
+      c.width = Math.max(1, Math.round(size.x * ratio));
+      c.height = Math.max(1, Math.round(size.y * ratio));
       c.style.width = size.x + "px";
       c.style.height = size.y + "px";
-      var ctx = c.getContext("2d");
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      var scale = 256 * Math.pow(2, map.getZoom()) / 256;
+      var scale = Math.pow(2, map.getZoom());
       var origin = map.getPixelOrigin(), pane = map._getMapPanePos();
-      var ox = origin.x - pane.x, oy = origin.y - pane.y;
-      var world = 256 * scale;
-      var cell = 24, grid = (this._grid = {});
-      this._cell = cell;
-      var byColor = {};
-      for (var i = 0; i < this.n; i++) {
-        if (!this.visible[i]) continue;
-        var y = this.py[i] * scale - oy;
-        if (y < -20 || y > size.y + 20) continue;
-        var x0 = this.px[i] * scale - ox;
-        // Draw every world copy in view (the map can pan across the antimeridian).
-        var k0 = Math.ceil((-20 - x0) / world), k1 = Math.floor((size.x + 20 - x0) / world);
-        for (var k = k0; k <= k1; k++) {
-          var x = x0 + k * world;
-          var ci = this.colorIdx ? this.colorIdx[i] : 0;
-          (byColor[ci] = byColor[ci] || []).push(x, y, this.radius ? this.radius[i] : this.spec.radius || 5);
-          var key = Math.floor(x / cell) + ":" + Math.floor(y / cell);
-          (grid[key] = grid[key] || []).push(i, x, y);
-        }
-      }
-      ctx.lineWidth = 1;
-      ctx.strokeStyle = "rgba(30,30,30,0.9)";
-      for (var col in byColor) {
-        var pts = byColor[col];
-        ctx.fillStyle = this.colors[col] || "#6a3d9a";
-        ctx.beginPath();
-        for (var j = 0; j < pts.length; j += 3) {
-          ctx.moveTo(pts[j] + pts[j + 2], pts[j + 1]);
-          ctx.arc(pts[j], pts[j + 1], pts[j + 2], 0, 2 * Math.PI);
-        }
-        ctx.globalAlpha = 0.85;
-        ctx.fill();
-        ctx.globalAlpha = 1;
-        if (pts.length < 30000) ctx.stroke();
-      }
-      this.drawn = this._countVisible();
+      this._grid = null;  // rebuilt from the new positions on the next hit test
+      this._size = size;
+      this.drawn = drawPoints(this, c, size, ratio, scale, origin.x - pane.x, origin.y - pane.y);
     },
 
     _countVisible: function () {
@@ -178,17 +332,18 @@
     },
 
     hit: function (containerPoint) {
-      if (!this._grid) return -1;
-      var cell = this._cell, best = -1, bestD = Infinity;
-      var cx = Math.floor(containerPoint.x / cell), cy = Math.floor(containerPoint.y / cell);
-      for (var dx = -1; dx <= 1; dx++)
-        for (var dy = -1; dy <= 1; dy++) {
-          var list = this._grid[cx + dx + ":" + (cy + dy)];
-          if (!list) continue;
-          for (var j = 0; j < list.length; j += 3) {
-            var i = list[j], d = Math.hypot(list[j + 1] - containerPoint.x, list[j + 2] - containerPoint.y);
-            var r = (this.radius ? this.radius[i] : this.spec.radius || 5) + 3;
-            if (d <= r && d < bestD) {
+      if (!this._size || !this._nHits) return -1;
+      var g = this._grid || (this._grid = hitGrid(this, this._size));
+      var best = -1, bestD = Infinity, x = containerPoint.x, y = containerPoint.y;
+      var cx = Math.floor((x + HIT_PAD) / HIT_CELL), cy = Math.floor((y + HIT_PAD) / HIT_CELL);
+      for (var gy = Math.max(0, cy - 1); gy <= Math.min(g.rows - 1, cy + 1); gy++)
+        for (var gx = Math.max(0, cx - 1); gx <= Math.min(g.cols - 1, cx + 1); gx++) {
+          var c = gy * g.cols + gx;
+          for (var o = g.start[c]; o < g.start[c + 1]; o++) {
+            var j = g.order[o], i = this._hitI[j];
+            var d = Math.hypot(this._hitX[j] - x, this._hitY[j] - y);
+            var r = (this.radius ? this.radius[i] : this.r0) + 3;
+            if (d <= r && d <= bestD) {  // on a tie the later point, drawn on top, wins
               best = i;
               bestD = d;
             }
@@ -209,7 +364,7 @@
         if (this._tip) map.closeTooltip(this._tip);
         return;
       }
-      var name = el("span", null, this.spec.fields[this.spec.label][i]);
+      var name = el("span", null, this.field(this.spec.label, i));
       this._tip = (this._tip || L.tooltip({ direction: "top", offset: [0, -6] }))
         .setLatLng([this.lat[i], this.lon[i]])
         .setContent(name);
@@ -217,6 +372,8 @@
     },
 
     field: function (name, i) {
+      var coded = this.coded[name];
+      if (coded) return coded.values[coded.codes[i]];
       var f = this.spec.fields && this.spec.fields[name];
       return f ? f[i] : null;
     },
@@ -436,25 +593,70 @@
   MT.App.prototype.applyFilters = function () {
     var filters = this.filters;
     this.layers.forEach(function (layer) {
-      var fields = layer.spec.fields || {};
-      for (var i = 0; i < layer.n; i++) {
-        var show = 1;
-        for (var f in filters) {
-          var col = fields[f];
-          if (!col) continue;
-          var vals = String(col[i]).split(";"), any = false;
-          for (var k = 0; k < vals.length; k++) if (!filters[f][vals[k]]) any = true;
-          if (!any) {
-            show = 0;
-            break;
-          }
-        }
-        layer.visible[i] = show;
-      }
+      filterMask(layer, filters, layer.visible);
       if (layer.active) layer._redraw();
     });
     this._updateCounts();
   };
+
+  /* Split a field's value ("a;b") into the values the filters and counts know. */
+  function parts(v) {
+    return String(v).split(";");
+  }
+
+  /* Which points pass the filters (field -> set of unchecked values): a point passes a
+   * field if any of its values is checked. A dictionary-coded field is decided once per
+   * distinct string, then per point by its code. */
+  function filterMask(layer, filters, out) {
+    var fields = layer.spec.fields || {}, tests = [];
+    for (var f in filters) {
+      var off = filters[f], coded = layer.coded && layer.coded[f];
+      var pass = function (v) {
+        var vals = parts(v);
+        for (var k = 0; k < vals.length; k++) if (!off[vals[k]]) return true;
+        return false;
+      };
+      if (coded) {
+        var ok = new Uint8Array(coded.values.length);
+        for (var c = 0; c < ok.length; c++) ok[c] = pass(coded.values[c]) ? 1 : 0;
+        tests.push({ ok: ok, codes: coded.codes });
+      } else if (fields[f]) {
+        tests.push({ col: fields[f], pass: pass });
+      }
+    }
+    for (var i = 0; i < layer.n; i++) {
+      var show = 1;
+      for (var t = 0; t < tests.length && show; t++) {
+        var T = tests[t];
+        show = T.ok ? T.ok[T.codes[i]] : T.pass(T.col[i]) ? 1 : 0;
+      }
+      out[i] = show;
+    }
+    return out;
+  }
+
+  /* Visible points per value of a field (a point with "a;b" counts for both). */
+  function valueCounts(layer, f) {
+    var counts = Object.create(null), coded = layer.coded && layer.coded[f], i, k, vals;
+    if (coded) {
+      var byCode = new Float64Array(coded.values.length);
+      for (i = 0; i < layer.n; i++) if (layer.visible[i]) byCode[coded.codes[i]]++;
+      for (var c = 0; c < byCode.length; c++) {
+        if (!byCode[c]) continue;
+        vals = parts(coded.values[c]);
+        for (k = 0; k < vals.length; k++) counts[vals[k]] = (counts[vals[k]] || 0) + byCode[c];
+      }
+      return counts;
+    }
+    var col = layer.spec.fields && layer.spec.fields[f];
+    if (!col) return null;
+    for (i = 0; i < layer.n; i++) {
+      if (!layer.visible[i]) continue;
+      vals = parts(col[i]);
+      for (k = 0; k < vals.length; k++) counts[vals[k]] = (counts[vals[k]] || 0) + 1;
+    }
+    return counts;
+  }
 
   MT.App.prototype._updateCounts = function () {
     var self = this;
@@ -488,14 +690,13 @@
     });
     box.style.display = any ? "" : "none";
     if (this.filterBox) {
-      var labels = this.filterBox.querySelectorAll("label[data-field]");
+      var labels = this.filterBox.querySelectorAll("label[data-field]"), tally = {};
       for (var j = 0; j < labels.length; j++) {
         var lab = labels[j], f = lab.getAttribute("data-field"), v = lab.getAttribute("data-value"), n = 0;
-        self.layers.forEach(function (layer) {
-          var col = layer.spec.fields && layer.spec.fields[f];
-          if (!col || !layer.active) return;
-          for (var i = 0; i < layer.n; i++)
-            if (layer.visible[i] && String(col[i]).split(";").indexOf(v) >= 0) n++;
+        self.layers.forEach(function (layer, li) {
+          if (!layer.active) return;
+          var counts = (tally[li + ":" + f] = tally[li + ":" + f] || valueCounts(layer, f) || {});
+          n += counts[v] || 0;
         });
         lab.querySelector(".mt-count").textContent = "(" + n + ")";
       }
