@@ -686,6 +686,7 @@
         sec.appendChild(row);
       });
       if (spec.size_note) sec.appendChild(el("div", "mt-legend-note", spec.size_note));
+      if (spec.size_refs && spec.size_refs.length) sec.appendChild(sizeLegend(spec.size_refs));
       box.appendChild(sec);
     });
     box.style.display = any ? "" : "none";
@@ -702,6 +703,44 @@
       }
     }
   };
+
+  /* Reference circles for a size legend, nested and bottom-aligned as on the map,
+   * each with a leader line to its value: refs are [label, radius in px]. */
+  function sizeLegend(refs) {
+    var ns = "http://www.w3.org/2000/svg", rmax = 0, i;
+    for (i = 0; i < refs.length; i++) rmax = Math.max(rmax, refs[i][1]);
+    // Labels at least a line apart, even where two circles' tops are close.
+    var x0 = rmax + 2, text = 2 * rmax + 16, base = 2 * rmax + 6, prev = -1, ys = [];
+    for (i = 0; i < refs.length; i++) {
+      var y = Math.max(base - 2 * refs[i][1] + 4, prev + 11);
+      ys.push((prev = y));
+    }
+    var h = Math.max(base + 2, prev + 3), w = text + 60;
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "mt-size-legend");
+    svg.setAttribute("width", String(w));
+    svg.setAttribute("height", String(h));
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "Circle sizes: " + refs.map(function (r) {
+      return r[0];
+    }).join(", "));
+    function add(tag, attrs, content) {
+      var e = document.createElementNS(ns, tag);
+      for (var k in attrs) e.setAttribute(k, String(attrs[k]));
+      if (content !== undefined) e.textContent = content;
+      svg.appendChild(e);
+      return e;
+    }
+    for (i = 0; i < refs.length; i++) {
+      var r = refs[i][1], top = base - 2 * r;
+      add("circle", { cx: x0, cy: base - r, r: r, fill: "none", stroke: "#444", "stroke-width": 1,
+                      "data-radius": r });
+      add("polyline", { points: [x0, top, text - 8, top, text - 3, ys[i] - 4].join(" "), fill: "none",
+                        stroke: "#888", "stroke-width": 0.75 });
+      add("text", { x: text, y: ys[i], "font-size": 10, fill: "#333" }, refs[i][0]);
+    }
+    return svg;
+  }
 
   MT.App.prototype._searchControl = function () {
     var self = this;

@@ -96,6 +96,7 @@ def point_layer(
     popup: Sequence[tuple[str, str]] = (),
     refs: Sequence[list[list[str]]] | None = None,
     size_note: str | None = None,
+    size_refs: Sequence[tuple[str, float]] | None = None,
     show: bool = True,
 ) -> dict[str, Any]:
     """The JSON-ready spec of one canvas point layer.
@@ -103,7 +104,8 @@ def point_layer(
     ``palette`` orders the categories of ``color_by`` (values missing from it get
     ``FALLBACK_COLOR``); ``fields`` are text columns shipped for popups, tooltips,
     search and filters; ``popup`` is (label, field) pairs; ``refs`` a list per
-    point of [publisher, title, url, year] source citations.
+    point of [publisher, title, url, year] source citations; ``size_refs`` the
+    (label, radius in px) reference circles of the size legend (:func:`size_references`).
     """
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs("EPSG:4326")
@@ -136,7 +138,33 @@ def point_layer(
         spec["refs"] = list(refs)
     if size_note:
         spec["size_note"] = size_note
+    if size_refs:
+        spec["size_refs"] = [[str(text), round(float(r), 2)] for text, r in size_refs]
     return spec
+
+
+def round_values(top: float, count: int = 3) -> list[float]:
+    """Up to ``count`` round values (1, 2 or 5 times a power of ten) for a size legend:
+    the largest not above ``top``, then about a quarter and a twentieth of it."""
+    if not np.isfinite(top) or top <= 0:
+        return []
+
+    def below(v: float) -> float:
+        k = 10.0 ** np.floor(np.log10(v))
+        return max(m * k for m in (1, 2, 5, 10) if m * k <= v * (1 + 1e-9))
+
+    out: list[float] = []
+    for share in (1.0, 0.25, 0.05)[:count]:
+        v = below(top * share)
+        if v not in out:
+            out.append(float(v))
+    return out
+
+
+def size_references(top: float, radius_of, *, count: int = 3) -> list[tuple[str, float]]:
+    """(label, radius) reference circles for values up to ``top``; ``radius_of`` maps
+    values to radii as the layer draws them."""
+    return [(f"{v:,g}", float(radius_of(v))) for v in round_values(top, count)]
 
 
 def script_json(data: Any) -> str:
