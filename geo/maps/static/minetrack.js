@@ -411,6 +411,7 @@
     var colors = spec.colors;
     var layer = L.geoJSON(spec.geojson, {
       pane: pane,
+      interactive: spec.interactive !== false,
       style: function (f) {
         return style(f, colors);
       },
@@ -460,7 +461,7 @@
   /* Lines with a width per feature (import flows, rail). */
   MT.LineLayer = function (spec, app) {
     return vectorLayer(spec, app, "mt-lines", function (f, colors) {
-      return { color: colors[f.properties._c], weight: f.properties._w, opacity: 0.75 };
+      return { color: colors[f.properties._c], weight: f.properties._w, opacity: 0.75, dashArray: spec.dash || null };
     });
   };
 
@@ -665,7 +666,7 @@
     while (box.firstChild) box.removeChild(box.firstChild);
     var any = false;
     this.layers.concat(this.polygons).forEach(function (layer) {
-      if (!layer.active) return;
+      if (!layer.active || layer.spec.legend === false) return;  // reference lines: no legend
       any = true;
       var spec = layer.spec, sec = el("div", "mt-legend-layer");
       sec.setAttribute("data-layer", spec.title);
