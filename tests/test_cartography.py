@@ -73,3 +73,93 @@ def test_interior_lines_of_real_states_skip_coasts_and_draw_each_border_once():
     # Each land border once: half of (sum of state perimeters - the outer perimeter).
     borders = (shapely.length(shapely.boundary(geoms)).sum() - coast.length) / 2
     assert lines.length == pytest.approx(borders, rel=0.05)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from browser import browser, chromium_available
+
+    if not chromium_available():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    with browser() as b:
+        yield b
+
+
+LABELS = """() => {
+    const a = (() => Object.values(window).find(v => v instanceof window.minetrack.App))();
+    const box = a.map.getContainer().getBoundingClientRect();
+    const controls = [...a.map.getContainer().querySelectorAll('.leaflet-control, .mt-title > div')]
+        .map(e => e.getBoundingClientRect()).filter(r => r.width && r.height)
+        .map(r => ({x: r.left - box.left, y: r.top - box.top, w: r.width, h: r.height}));
+    const circles = [];
+    a.layers.forEach(l => { if (!l.active) return; for (let i = 0; i < l.n; i++) if (l.visible[i]) {
+        const p = a.map.latLngToContainerPoint([l.lat[i], l.lon[i]]), r = l.radius ? l.radius[i] : l.r0;
+        circles.push({x: p.x - r, y: p.y - r, w: 2 * r, h: 2 * r}); } });
+    const ctx = a._labelCanvas.getContext('2d'), ratio = window.devicePixelRatio || 1;
+    const inked = a.labels.map(b => { const d = ctx.getImageData(Math.round(b.x * ratio),
+        Math.round(b.y * ratio), Math.round(b.w * ratio), Math.round(b.h * ratio)).data; let n = 0;
+        for (let k = 3; k < d.length; k += 4) if (d[k] > 128) n++; return n; });
+    const nameOf = b => a.layers.find(l => l.spec.title === b.layer).field('name', b.i);
+    return {labels: a.labels.map(b => ({x: b.x, y: b.y, w: b.w, h: b.h, text: b.text, name: nameOf(b)})),
+            controls, circles, inked, size: a.map.getSize(), zoom: a.map.getZoom()};
+}"""
+
+
+def overlap(a, b) -> bool:
+    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and \
+        b["y"] < a["y"] + a["h"]
+
+
+@pytest.mark.parametrize("file", ["world-copper.html", "us-copper.html", "control-spheres.html"])
+def test_site_labels_never_overlap_at_each_zoom(chromium, site, file):
+    from browser import APP, open_page
+
+    page, log = open_page(chromium, (site / file).as_uri(), width=1200, height=800)
+    seen = set()
+    for step in range(3):
+        if step:
+            zoom_in = "m => m.setZoom(m.getZoom() + 1, {animate: false})"
+            page.evaluate(f"({zoom_in})({APP}.map)")
+        got = page.evaluate(LABELS)
+        labels = got["labels"]
+        assert labels, f"{file} at zoom {got['zoom']}: no labels"
+        for a, b in [(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]]:
+            assert not overlap(a, b), (got["zoom"], a, b)
+        for lab, inked in zip(labels, got["inked"], strict=True):
+            assert lab["text"] == lab["name"]  # the label names its own site
+            assert inked > 10, lab  # and is painted where the page says it is
+            assert lab["x"] >= 0 and lab["x"] + lab["w"] <= got["size"]["x"]
+            assert lab["y"] >= 0 and lab["y"] + lab["h"] <= got["size"]["y"]
+            assert not any(overlap(lab, c) for c in got["controls"]), lab
+            assert not any(overlap(lab, c) for c in got["circles"]), lab
+        seen.add((got["zoom"], len(labels)))
+    assert len({z for z, _ in seen}) == 3  # three zooms, each placed anew
+    assert log.errors == []
+    page.close()
+
+
+def test_us_map_has_dashed_state_lines_and_size_circles_match_the_page_data(chromium, site):
+    import json
+    import re
+
+    from browser import open_page
+
+    html = (site / "us-copper.html").read_text()
+    config = json.loads(re.search(r'-data">(.*?)</script>', html, re.S).group(1))
+    states = [la for la in config["layers"] if la.get("title") == "State lines"]
+    assert len(states) == 1 and states[0]["kind"] == "lines" and states[0]["legend"] is False
+    page, log = open_page(chromium, (site / "us-copper.html").as_uri())
+    dashed = page.locator(".leaflet-mt-lines-pane path[stroke-dasharray='4 3']")
+    assert dashed.count() >= 1
+    assert "State lines" not in page.locator(".mt-legend").inner_text()
+    page.close()
+    world = json.loads(re.search(r'-data">(.*?)</script>', (site / "world-copper.html").read_text(),
+                                 re.S).group(1))
+    refs = next(la["size_refs"] for la in world["layers"] if la.get("size_refs"))
+    page, log = open_page(chromium, (site / "world-copper.html").as_uri())
+    circles = page.locator(".mt-legend svg.mt-size-legend circle")
+    assert circles.count() == len(refs) >= 2
+    assert [float(circles.nth(k).get_attribute("r")) for k in range(len(refs))] == [r for _, r in refs]
+    assert page.locator(".mt-legend svg.mt-size-legend text").all_text_contents() == [t for t, _ in refs]
+    assert log.errors == []
+    page.close()

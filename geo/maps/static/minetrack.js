@@ -305,6 +305,7 @@
       L.DomUtil.remove(this._canvas);
       if (this._tip) map.closeTooltip(this._tip);
       this.active = false;
+      this.app.scheduleLabels();
       this.app.layerToggled(this, false);
     },
 
@@ -323,6 +324,7 @@
       this._grid = null;  // rebuilt from the new positions on the next hit test
       this._size = size;
       this.drawn = drawPoints(this, c, size, ratio, scale, origin.x - pane.x, origin.y - pane.y);
+      this.app.scheduleLabels();
     },
 
     _countVisible: function () {
@@ -703,6 +705,134 @@
         lab.querySelector(".mt-count").textContent = "(" + n + ")";
       }
     }
+  };
+
+  /* ---- Labels of the largest sites, placed anew for each view with no overlaps ----
+   * Candidates are the visible points of layers whose spec asks for labels, largest
+   * circle first; each takes the first of four places around its point (right, left,
+   * above, below) that stays inside the map, off the map's controls, off every point
+   * circle and off every label placed before it, until the view's budget (more labels
+   * as one zooms in) is spent. A grid of boxes keeps each test local. */
+  var LABEL_FONT = "600 11px system-ui, -apple-system, 'Segoe UI', sans-serif";
+  var LABEL_H = 14, LABEL_CELL = 64, LABEL_MAX_CANDIDATES = 600, LABEL_MAX_POINTS = 5000;
+
+  MT.App.prototype.scheduleLabels = function () {
+    var self = this;
+    if (this._labelsDue) return;
+    this._labelsDue = true;
+    // Once after all the layers that redraw for one map event have done so.
+    Promise.resolve().then(function () {
+      self._labelsDue = false;
+      self.placeLabels();
+    });
+  };
+
+  function labelCandidates(app) {
+    var out = [];
+    app.layers.forEach(function (layer, li) {
+      if (!layer.active || !layer.spec.labels || layer.n > LABEL_MAX_POINTS) return;
+      for (var i = 0; i < layer.n; i++) {
+        if (!layer.visible[i]) continue;
+        var text = layer.field(layer.spec.label, i);
+        if (text) out.push({ layer: layer, li: li, i: i, r: layer.radius ? layer.radius[i] : layer.r0, text: String(text) });
+      }
+    });
+    out.sort(function (a, b) {
+      return b.r - a.r || a.li - b.li || a.i - b.i;
+    });
+    return out.slice(0, LABEL_MAX_CANDIDATES);
+  }
+
+  function boxesOverlap(a, b) {
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  }
+
+  MT.App.prototype.placeLabels = function () {
+    var map = this.map, size = map.getSize(), ratio = window.devicePixelRatio || 1;
+    if (!this._labelCanvas) {
+      if (!map.getPane("mt-labels")) {
+        map.createPane("mt-labels").style.zIndex = 550;
+        map.getPane("mt-labels").style.pointerEvents = "none";
+      }
+      this._labelCanvas = el("canvas", "mt-canvas mt-labels leaflet-zoom-hide");
+      map.getPane("mt-labels").appendChild(this._labelCanvas);
+      this._textWidth = Object.create(null);
+    }
+    var c = this._labelCanvas, ctx = c.getContext("2d");
+    L.DomUtil.setPosition(c, map.containerPointToLayerPoint([0, 0]));
+    c.width = Math.max(1, Math.round(size.x * ratio));
+    c.height = Math.max(1, Math.round(size.y * ratio));
+    c.style.width = size.x + "px";
+    c.style.height = size.y + "px";
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.font = LABEL_FONT;
+    // The map's own controls (zoom, search, legend, title...) are obstacles too.
+    var box = map.getContainer().getBoundingClientRect(), blocked = [], placed = [], grid = {};
+    var controls = map.getContainer().querySelectorAll(".leaflet-control, .mt-title > div");
+    for (var k = 0; k < controls.length; k++) {
+      var r = controls[k].getBoundingClientRect();
+      if (r.width && r.height) blocked.push({ x: r.left - box.left, y: r.top - box.top, w: r.width, h: r.height });
+    }
+    var widths = this._textWidth;
+    function free(b) {
+      if (b.x < 2 || b.y < 2 || b.x + b.w > size.x - 2 || b.y + b.h > size.y - 2) return false;
+      for (var q = 0; q < blocked.length; q++) if (boxesOverlap(b, blocked[q])) return false;
+      var gx0 = Math.floor(b.x / LABEL_CELL), gx1 = Math.floor((b.x + b.w) / LABEL_CELL);
+      var gy0 = Math.floor(b.y / LABEL_CELL), gy1 = Math.floor((b.y + b.h) / LABEL_CELL);
+      for (var gx = gx0; gx <= gx1; gx++)
+        for (var gy = gy0; gy <= gy1; gy++) {
+          var cell = grid[gx + ":" + gy];
+          if (cell) for (var j = 0; j < cell.length; j++) if (boxesOverlap(b, placed[cell[j]])) return false;
+        }
+      return true;
+    }
+    function keep(b) {
+      var gx0 = Math.floor(b.x / LABEL_CELL), gx1 = Math.floor((b.x + b.w) / LABEL_CELL);
+      var gy0 = Math.floor(b.y / LABEL_CELL), gy1 = Math.floor((b.y + b.h) / LABEL_CELL);
+      for (var gx = gx0; gx <= gx1; gx++)
+        for (var gy = gy0; gy <= gy1; gy++) (grid[gx + ":" + gy] = grid[gx + ":" + gy] || []).push(placed.length);
+      placed.push(b);
+    }
+    var cands = labelCandidates(this), spotsOf = [], circles = [];
+    cands.forEach(function (cand, ci) {
+      var p = map.latLngToContainerPoint([cand.layer.lat[cand.i], cand.layer.lon[cand.i]]);
+      // Only points in view (or just off it) matter; far ones (even at infinity) do not.
+      var near = p.x > -cand.r && p.y > -cand.r && p.x < size.x + cand.r && p.y < size.y + cand.r;
+      spotsOf[ci] = near ? p : null;
+      if (near) circles.push({ x: p.x - cand.r, y: p.y - cand.r, w: 2 * cand.r, h: 2 * cand.r });
+    });
+    // The circles go in the grid first, as boxes no label may cover.
+    circles.forEach(function (b) {
+      keep(b);
+    });
+    var nCircles = placed.length, budget = Math.min(40, 6 * Math.pow(2, Math.max(0, map.getZoom() - 1)));
+    cands.forEach(function (cand, ci) {
+      var layer = cand.layer, p = spotsOf[ci];
+      if (placed.length - nCircles >= budget || !p) return;
+      if (p.x < 0 || p.y < 0 || p.x > size.x || p.y > size.y) return;
+      var w = (widths[cand.text] = widths[cand.text] || ctx.measureText(cand.text).width) + 6, h = LABEL_H;
+      var gap = cand.r + 3, spots = [
+        [p.x + gap, p.y - h / 2], [p.x - gap - w, p.y - h / 2], [p.x - w / 2, p.y - gap - h], [p.x - w / 2, p.y + gap],
+      ];
+      for (var s = 0; s < spots.length; s++) {
+        var b = { x: spots[s][0], y: spots[s][1], w: w, h: h, text: cand.text, layer: layer.spec.title, i: cand.i };
+        if (free(b)) {
+          keep(b);
+          return;
+        }
+      }
+    });
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.fillStyle = "#1e1e1e";
+    var labels = placed.slice(nCircles);
+    labels.forEach(function (b) {
+      ctx.strokeText(b.text, b.x + 3, b.y + b.h / 2);
+      ctx.fillText(b.text, b.x + 3, b.y + b.h / 2);
+    });
+    this.labels = labels;  // container pixels, for tests and for the curious
   };
 
   /* Reference circles for a size legend, nested and bottom-aligned as on the map,

@@ -97,6 +97,7 @@ def point_layer(
     refs: Sequence[list[list[str]]] | None = None,
     size_note: str | None = None,
     size_refs: Sequence[tuple[str, float]] | None = None,
+    labels: bool = False,
     show: bool = True,
 ) -> dict[str, Any]:
     """The JSON-ready spec of one canvas point layer.
@@ -105,7 +106,8 @@ def point_layer(
     ``FALLBACK_COLOR``); ``fields`` are text columns shipped for popups, tooltips,
     search and filters; ``popup`` is (label, field) pairs; ``refs`` a list per
     point of [publisher, title, url, year] source citations; ``size_refs`` the
-    (label, radius in px) reference circles of the size legend (:func:`size_references`).
+    (label, radius in px) reference circles of the size legend (:func:`size_references`);
+    ``labels`` asks the runtime to label the largest points with their ``label`` field.
     """
     if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
         gdf = gdf.to_crs("EPSG:4326")
@@ -138,6 +140,8 @@ def point_layer(
         spec["refs"] = list(refs)
     if size_note:
         spec["size_note"] = size_note
+    if labels and label:
+        spec["labels"] = True
     if size_refs:
         spec["size_refs"] = [[str(text), round(float(r), 2)] for text, r in size_refs]
     return spec

@@ -217,7 +217,7 @@ class SitesKind(LayerKind):
                 color_by=layer.color_by, palette=palette, radius=radii[idx], fields=fields,
                 label=spec.label_field, popup=popup, refs=[refs[i] for i in idx], show=layer.show,
                 size_note=size_note if key == present[-1] else None,  # once per recipe layer
-                size_refs=size_refs if key == present[-1] else None,
+                size_refs=size_refs if key == present[-1] else None, labels=True,
             ))
         return drawn
 
