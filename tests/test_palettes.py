@@ -37,6 +37,7 @@ from geo.maps.colours import (
     lab,
     over,
 )
+from geo.maps.page import map_html
 from geo.specs.layer import load_layer_spec
 from geo.specs.recipe import load_recipe, recipe_names
 
@@ -139,3 +140,28 @@ def test_the_old_similar_hues_are_gone():
     undrafted_fill = load_layer_spec("countries").palettes["sphere"]["Undrafted"]
     undrafted_land = over(undrafted_fill, FILL_ALPHA, BASEMAP_LAND)
     assert contrast(over(undrafted_point, POINT_ALPHA, undrafted_land), undrafted_land) >= 3.0
+
+
+def test_the_categorical_palette_for_any_file_is_distinct_and_stands_out():
+    from geo.maps.colours import CATEGORICAL
+
+    seen = [over(c, POINT_ALPHA, BASEMAP_LAND) for c in CATEGORICAL]
+    for cvd in VISIONS:
+        least, a, b = closest_pair(seen, cvd)
+        assert least >= (POINTS_MIN_DE if cvd is None else POINTS_MIN_DE_CVD), (cvd, a, b, least)
+    for colour, ground in itertools.product(CATEGORICAL, (BASEMAP_LAND, BASEMAP_SEA)):
+        assert difference(over(colour, POINT_ALPHA, ground), ground) >= ON_BACKGROUND_MIN_DE, colour
+
+
+def test_points_map_colours_its_most_frequent_classes_from_that_palette():
+    import geopandas as gpd
+    import shapely
+
+    from geo.maps.colours import CATEGORICAL
+    from geo.maps.render import points_map
+
+    kinds = ["port"] * 5 + ["mine"] * 3 + ["plant"] * 2
+    gdf = gpd.GeoDataFrame({"kind": kinds}, geometry=shapely.points(range(10), range(10)), crs=4326)
+    html = map_html(points_map(gdf, title="P", color_by="kind"))
+    layer = json.loads(re.search(r'-data">(.*?)</script>', html, re.S).group(1))["layers"][-1]
+    assert layer["categories"] == ["port", "mine", "plant"] and layer["colors"] == list(CATEGORICAL[:3])

@@ -24,6 +24,10 @@ BASEMAP_SEA = "#cfe3ef"
 POINT_OUTLINE = "#1e1e1e"
 """The outline every point circle gets (``circleSprite`` in minetrack.js)."""
 
+CATEGORICAL = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#666666", "#000000")
+"""Eight categories for maps of any file: Okabe and Ito's hues (not their yellow, too
+pale on the basemap) and two greys; tested like the site palettes."""
+
 CVD_MATRICES: dict[str, np.ndarray] = {
     "protanopia": np.array([[0.152286, 1.052583, -0.204868],
                             [0.114503, 0.786281, 0.099216],

@@ -18,12 +18,13 @@ import pandas as pd
 import shapely
 
 from geo.core.errors import ArgumentError
+from geo.maps import colours
 from geo.maps.page import deterministic_ids, page
 from geo.specs.kinds._encode import line_layer, point_layer, polygon_layer, size_references
 
-CATEGORICAL = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
-               "#000000", "#EE7733", "#009988")
-"""Paul Tol's 'bright' qualitative scheme (colour-blind safe), then black, orange, teal."""
+CATEGORICAL = (*colours.CATEGORICAL, "#882255", "#999933")
+"""The tested eight (:data:`geo.maps.colours.CATEGORICAL`), then wine and olive for a
+ninth and tenth class (past eight, no palette stays distinct for every reader)."""
 MAX_CATEGORIES = 10
 MAX_FILTER_VALUES = 30
 _NAME_GUESSES = ("name", "site_name", "facility_name", "featurenam", "mine_name", "title", "label")

@@ -749,6 +749,14 @@
 
   MT.App.prototype.placeLabels = function () {
     var map = this.map, size = map.getSize(), ratio = window.devicePixelRatio || 1;
+    var wanted = this.layers.some(function (layer) {
+      return layer.active && layer.spec.labels;
+    });
+    if (!wanted) {  // nothing to label: no canvas, no layout read
+      if (this._labelCanvas) this._labelCanvas.width = 0;
+      this.labels = [];
+      return;
+    }
     if (!this._labelCanvas) {
       if (!map.getPane("mt-labels")) {
         map.createPane("mt-labels").style.zIndex = 550;
