@@ -28,7 +28,7 @@ import numpy as np
 import shapely
 from folium.plugins import FastMarkerCluster
 
-from geo import assets
+from geo.maps import assets
 from geo.maps.page import map_html
 from geo.maps.render import points_map
 

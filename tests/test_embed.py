@@ -60,8 +60,12 @@ def test_png_export(runner, us_map, tmp_path):
     assert img.size == (1280, 800)
     colors = img.getcolors(maxcolors=1_000_000)
     assert colors is not None and len(colors) > 50  # not blank: land, sea, points, legend text
-    # Some pixels carry the stage palette's production green (#1a9850) of drawn sites.
-    assert any(abs(r - 0x1A) + abs(g - 0x98) + abs(b - 0x50) < 40 for _, (r, g, b) in colors)
+    # Some pixels carry the stage palette's production colour of drawn sites.
+    from geo.specs.layer import load_layer_spec
+
+    green = load_layer_spec("sites").palettes["stage"]["production"].lstrip("#")
+    gr, gg, gb = (int(green[i:i + 2], 16) for i in (0, 2, 4))
+    assert any(abs(r - gr) + abs(g - gg) + abs(b - gb) < 40 for _, (r, g, b) in colors)
     assert not list(tmp_path.glob(".*"))
 
 

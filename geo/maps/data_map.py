@@ -18,12 +18,13 @@ import pandas as pd
 import shapely
 
 from geo.core.errors import ArgumentError
+from geo.maps import colours
 from geo.maps.page import deterministic_ids, page
-from geo.specs.kinds._encode import line_layer, point_layer, polygon_layer
+from geo.specs.kinds._encode import line_layer, point_layer, polygon_layer, size_references
 
-CATEGORICAL = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
-               "#000000", "#EE7733", "#009988")
-"""Paul Tol's 'bright' qualitative scheme (colour-blind safe), then black, orange, teal."""
+CATEGORICAL = (*colours.CATEGORICAL, "#882255", "#999933")
+"""The tested eight (:data:`geo.maps.colours.CATEGORICAL`), then wine and olive for a
+ninth and tenth class (past eight, no palette stays distinct for every reader)."""
 MAX_CATEGORIES = 10
 MAX_FILTER_VALUES = 30
 _NAME_GUESSES = ("name", "site_name", "facility_name", "featurenam", "mine_name", "title", "label")
@@ -58,13 +59,16 @@ def _categories(values: pd.Series) -> tuple[pd.Series, dict[str, str]]:
     return classes.astype(object), {c: CATEGORICAL[i % len(CATEGORICAL)] for i, c in enumerate(order)}
 
 
-def _radius(values: pd.Series) -> tuple[np.ndarray, str]:
+def _radius(values: pd.Series) -> tuple[np.ndarray, str, list[tuple[str, float]]]:
     num = pd.to_numeric(values, errors="coerce").to_numpy(float)
     top = np.nanmax(num) if np.isfinite(num).any() else 0.0
     if not top or top <= 0:
         raise ArgumentError(f"--size-by {values.name}: the column has no positive numbers")
-    r = 3.0 + 11.0 * np.sqrt(np.clip(np.nan_to_num(num, nan=0.0), 0, None) / top)
-    return r, f"circle area ∝ {values.name} (largest {top:g})"
+
+    def scale(v):
+        return 3.0 + 11.0 * np.sqrt(np.clip(np.nan_to_num(v, nan=0.0), 0, None) / top)
+
+    return scale(num), f"circle area ∝ {values.name} (largest {top:g})", size_references(top, scale)
 
 
 def data_map(
@@ -123,9 +127,9 @@ def data_map(
         pts = shown[np.isin(kind, (0, 4))]
         if len(pts):
             radius: np.ndarray | float = 5.0
-            note = None
+            note, refs = None, None
             if size_by:
-                radius, note = _radius(gdf.loc[pts.index, size_by])
+                radius, note, refs = _radius(gdf.loc[pts.index, size_by])
             exploded = pts.copy()
             exploded["geometry"] = shapely.point_on_surface(pts.geometry.values)
             keep = [label] if label else []
@@ -134,7 +138,7 @@ def data_map(
             layers.append(point_layer(
                 exploded, title=f"{title}: points ({len(pts)})", color_by="_class",
                 palette=palette, radius=radius, fields=keep, label=label,
-                popup=[(f, f) for f in fields if f != label], size_note=note))
+                popup=[(f, f) for f in fields if f != label], size_note=note, size_refs=refs))
             if color_by and len(palette) <= MAX_FILTER_VALUES:
                 filters.append({"field": "_class", "title": color_by, "values": list(palette)})
             multi = pts[shapely.get_num_geometries(pts.geometry.values) > 1]

@@ -97,12 +97,20 @@ def points_map(
 
     Only ``fields`` travel with the points (keep them few for large layers);
     ``label`` names the field used for tooltips and search. Any CRS; drawn in WGS 84.
+    Without a ``palette``, the eight most frequent classes of ``color_by`` get the tested
+    categorical colours (:data:`geo.maps.colours.CATEGORICAL`), the rest a fallback.
     ``under``: layers (JSON specs) drawn beneath the points.
     """
     if countries is None:
         from geo.facts.countries import load_countries
 
         countries = load_countries()
+    if color_by and palette is None:  # the most frequent classes take the first colours
+        from geo.maps.colours import CATEGORICAL
+
+        counts = gdf[color_by].value_counts()
+        ranked = sorted(counts.index, key=lambda v: (-counts[v], str(v)))
+        palette = {v: CATEGORICAL[k] for k, v in enumerate(ranked[:len(CATEGORICAL)])}
     with deterministic_ids():
         layer = point_layer(gdf, title=f"{title} ({len(gdf)})", color_by=color_by, palette=palette,
                             radius=radius, fields=fields, label=label,

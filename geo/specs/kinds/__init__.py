@@ -10,6 +10,7 @@ kind                    runtime    what it draws
 ``infrastructure``      lines      fetched rail, roads, ports, power
 ``federal-land``        polygons   fetched federal land by agency
 ``raster``              raster     a GeoTIFF or fetched DEM tiles as an image overlay
+``boundaries``          lines      admin-1 lines between the units of a polygon file
 ======================  =========  ==============================================
 
 Adding a kind: a module here with a :class:`~geo.specs.kinds.base.LayerKind`
@@ -32,6 +33,7 @@ _MODULES = {
     "infrastructure": "infrastructure",
     "federal-land": "federal_land",
     "raster": "raster",
+    "boundaries": "boundaries",
 }
 KINDS: tuple[str, ...] = tuple(_MODULES)
 FETCHED_KINDS = ("infrastructure", "federal-land")

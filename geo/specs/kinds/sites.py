@@ -12,7 +12,7 @@ import pandas as pd
 from geo.core.errors import DataError, Problem
 from geo.core.paths import safe_stem
 from geo.core.tables import split_list
-from geo.specs.kinds._encode import point_layer
+from geo.specs.kinds._encode import point_layer, size_references
 from geo.specs.kinds.base import (
     LABELS,
     Drawn,
@@ -73,17 +73,37 @@ def radius(rows: pd.DataFrame, size: dict[str, Any], size_by: str | None) -> tup
     out = np.full(len(rows), float(size.get("default_radius", 6)))
     if not size_by:
         return out, False
+    values, ok = _sized(rows, size, size_by)
+    if ok.any():
+        out[ok] = _scale(values, ok, size)(values[ok])
+    return out, bool(ok.any())
+
+
+def _sized(rows: pd.DataFrame, size: dict[str, Any], size_by: str) -> tuple[np.ndarray, np.ndarray]:
     values = pd.to_numeric(rows[size_by], errors="coerce")
     ok = values.notna().to_numpy() & (values.fillna(-1).to_numpy() >= 0)
     unit_col = f"{size_by}_unit"
     if size_by == size.get("field") and size.get("unit_prefix") and unit_col in rows:
         ok &= rows[unit_col].fillna("").str.startswith(size["unit_prefix"]).to_numpy()
-    if ok.any():
-        v = np.sqrt(values.to_numpy(dtype=float, na_value=0.0).clip(min=0))
-        vmax = v[ok].max() or 1.0
-        lo, hi = float(size.get("min_radius", 4)), float(size.get("max_radius", 16))
-        out[ok] = lo + (hi - lo) * v[ok] / vmax
-    return out, bool(ok.any())
+    return values.to_numpy(dtype=float, na_value=0.0).clip(min=0), ok
+
+
+def _scale(values: np.ndarray, ok: np.ndarray, size: dict[str, Any]):
+    """Value to radius: min_radius plus a share of the range by the square root of the
+    value over that of the largest value."""
+    vmax = np.sqrt(values[ok].max()) or 1.0
+    lo, hi = float(size.get("min_radius", 4)), float(size.get("max_radius", 16))
+    return lambda v: lo + (hi - lo) * np.sqrt(v) / vmax
+
+
+def size_legend(rows: pd.DataFrame, size: dict[str, Any], size_by: str | None) -> list[tuple[str, float]]:
+    """Reference circles (label, radius) for the size legend of ``radius``'s circles."""
+    if not size_by:
+        return []
+    values, ok = _sized(rows, size, size_by)
+    if not ok.any():
+        return []
+    return size_references(float(values[ok].max()), _scale(values, ok, size))
 
 
 def filter_rows(sites: gpd.GeoDataFrame, flt: dict[str, Any], file: str, key: str) -> gpd.GeoDataFrame:
@@ -179,8 +199,9 @@ class SitesKind(LayerKind):
         fields = sorted({"id", "profile", spec.id_field, spec.label_field, *(f for _, f in popup),
                          "filter_commodities",
                          *(f for f, _ in FILTER_FIELDS if f != "commodities")})
-        size_note = None
+        size_note, size_refs = None, None
         if layer.size_by and sized:
+            size_refs = size_legend(rows, spec.size, layer.size_by)
             size_note = (spec.size.get("note") if layer.size_by == spec.size.get("field") else None) \
                 or f"Circle area: {label(layer.size_by)}"
         keys = table[layer.group_by].astype(object).fillna("") if layer.group_by \
@@ -196,6 +217,7 @@ class SitesKind(LayerKind):
                 color_by=layer.color_by, palette=palette, radius=radii[idx], fields=fields,
                 label=spec.label_field, popup=popup, refs=[refs[i] for i in idx], show=layer.show,
                 size_note=size_note if key == present[-1] else None,  # once per recipe layer
+                size_refs=size_refs if key == present[-1] else None, labels=True,
             ))
         return drawn
 
