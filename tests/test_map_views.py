@@ -255,9 +255,15 @@ def test_every_category_stays_in_the_legend(chromium, site):
     from geo.facts.bundle import Facts
 
     page, _ = open_page(chromium, (site / "control-spheres.html").as_uri())
-    missing = Facts.from_dir().countries["sphere"].isna().sum()
-    row = page.locator(".mt-legend-layer[data-layer='Country sphere'] [data-category='unclassified']")
-    assert missing > 0 and row.inner_text() == f"unclassified ({missing})"
+    spheres = Facts.from_dir().countries["sphere"]
+    legend = ".mt-legend-layer[data-layer='Country sphere'] "
+    for name, count in spheres.value_counts().items():  # every sphere in use, with its count
+        assert page.locator(legend + f"[data-category='{name}']").inner_text() == f"{name} ({count})"
+    # Countries without a sphere are listed as "unclassified"; data/spheres.csv now
+    # assigns every country drawn, so there is no such row.
+    row = page.locator(legend + "[data-category='unclassified']")
+    missing = int(spheres.isna().sum())
+    assert row.all_inner_texts() == ([f"unclassified ({missing})"] if missing else [])
     page.close()
     page, _ = open_page(chromium, (site / "us-copper.html").as_uri())
     rows = page.locator(".mt-legend-row[data-category='production']")
