@@ -207,7 +207,8 @@ def test_query_reads_fetched_layers_from_the_cache(served, runner, monkeypatch):
     result = runner.invoke(main, ["query", "--layer", "rail_north_america", "--country", "USA",
                                   "--type", "mine", "--farther-than", "rail:100km", "--format", "csv"])
     assert result.exit_code == 0, result.output
-    assert "robinson" in result.output and "dist_rail_m" in result.output.splitlines()[0]
+    assert "robinson" in result.stdout and "dist_rail_m" in result.stdout.splitlines()[0]
+    assert "red-dog" in result.stderr  # Alaska's Red Dog lies beyond the layer: said, not hidden
     wrong = runner.invoke(main, ["query", "--layer", "mines"])
     assert wrong.exit_code == 1 and "not infrastructure or federal-land" in wrong.output
 

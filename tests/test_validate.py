@@ -201,3 +201,26 @@ def test_vector_sites_without_crs_or_with_polygons(tmp_path):
     assert "poly.gpkg:3 [geometry]" in p and "empty geometry" in p
     back = load_sites(poly, validate=False)
     assert len(back) == 2 and pit.contains(back.geometry.iloc[0])
+
+
+def test_a_folder_found_clean_skips_the_spatial_checks_until_it_changes(data_copy, monkeypatch, tmp_path):
+    """Commands trust a folder whose exact bytes were found clean (the per-site spatial
+    checks are skipped); any edit brings them back, and validate always runs them."""
+    import geo.facts.checks as checks
+    from geo.facts.bundle import Facts
+
+    monkeypatch.setenv("MINETRACK_CACHE", str(tmp_path / "cache"))
+    calls = []
+    real = checks.check_locations
+    monkeypatch.setattr(checks, "check_locations", lambda *a, **k: calls.append(1) or real(*a, **k))
+    Facts.from_dir(data_copy)
+    Facts.from_dir(data_copy)
+    assert len(calls) == 1  # the second read trusted the first
+    assert check_dataset(data_copy) == [] and len(calls) == 2  # validate never trusts
+    sites = read(data_copy / "sites.csv")
+    row = sites.index[sites["id"] == "morenci"][0]
+    sites.loc[row, "latitude"] = str(-float(sites.loc[row, "latitude"]))  # flipped into the sea
+    write(sites, data_copy / "sites.csv")
+    with pytest.raises(DataError, match=r"sites.csv:\d+ \[latitude/longitude\]: latitude sign looks flipped"):
+        Facts.from_dir(data_copy)
+    assert len(calls) == 3

@@ -1,4 +1,5 @@
-"""Where minetrack finds its bundled facts, layer specs and map recipes.
+"""Where minetrack finds its bundled facts, layer specs and map recipes, and where it
+keeps what it downloads or remembers (:func:`cache_dir`).
 
 A wheel carries them inside the package (``geo/_bundled/...``, see pyproject.toml);
 a source checkout or an editable install reads the top-level folders directly.
@@ -6,6 +7,7 @@ a source checkout or an editable install reads the top-level folders directly.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -68,3 +70,11 @@ def safe_stem(name: str) -> str:
         return stem
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
     return f"{stem}-{digest}" if stem else digest
+
+
+def cache_dir() -> Path:
+    """``$MINETRACK_CACHE``, else ``$XDG_CACHE_HOME/minetrack``, else ``~/.cache/minetrack``."""
+    if os.environ.get("MINETRACK_CACHE"):
+        return Path(os.environ["MINETRACK_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "minetrack"

@@ -57,8 +57,10 @@ class Facts:
 
     @classmethod
     def from_dir(cls, directory: Path | str | None = None) -> Facts:
-        """Facts of a data folder (bundled ``data/`` by default); DataError on any problem."""
-        facts, problems = read_facts(directory)
+        """Facts of a data folder (bundled ``data/`` by default); DataError on any problem.
+        A folder whose exact contents were already found clean skips the per-site spatial
+        checks (:mod:`geo.facts._checked`)."""
+        facts, problems = read_facts(directory, trust_checked=True)
         if problems or facts is None:
             raise DataError(problems)
         return facts
@@ -104,13 +106,20 @@ def _usgs_years(here: Path, known: set[str], source_ids: set[str], problems: lis
         return None
 
 
-def read_facts(directory: Path | str | None = None) -> tuple[Facts | None, list[Problem]]:
+def read_facts(directory: Path | str | None = None, *, trust_checked: bool = False
+               ) -> tuple[Facts | None, list[Problem]]:
     """Every table of a data folder, each read and checked once, and every problem.
 
     The Facts are None when a core table (sites, sources, owners, ownership) has
-    problems; optional tables with problems are left None.
+    problems; optional tables with problems are left None. A run that finds nothing
+    remembers the folder's fingerprint; with ``trust_checked`` a folder remembered so
+    skips the per-site spatial checks (every other check runs, as the tables are read).
     """
+    from geo.facts import _checked
+
     here = Path(directory) if directory else data_dir()
+    print_ = _checked.fingerprint(here)
+    spatial = not (trust_checked and _checked.was_clean(print_))
     problems: list[Problem] = []
 
     sources, p = read_table(here / "sources.csv", SOURCE_COLUMNS)
@@ -119,7 +128,7 @@ def read_facts(directory: Path | str | None = None) -> tuple[Facts | None, list[
     countries = load_countries()
     known = set(countries["iso_a3"])
 
-    table = read_sites(here / "sites.csv", source_ids=source_ids)
+    table = read_sites(here / "sites.csv", source_ids=source_ids, spatial=spatial)
     problems += table.problems
     site_frame = table.frame
     site_ids = set(site_frame["id"]) if "id" in site_frame.columns else set()
@@ -165,6 +174,8 @@ def read_facts(directory: Path | str | None = None) -> tuple[Facts | None, list[
                   stakes=stakes(ownership, owners), sources=sources, owners=owners,
                   ownership=ownership, directory=here, **found)
     facts.enrich()
+    if spatial and not problems:
+        _checked.remember_clean(print_)
     return facts, problems
 
 

@@ -53,10 +53,13 @@ def check_sites(
     source_ids: set[str] | None,
     countries: gpd.GeoDataFrame,
     states: gpd.GeoDataFrame | None = None,
+    spatial: bool = True,
 ) -> list[Problem]:
     """Problems in a parsed sites table (see :data:`geo.schema.SITE_COLUMNS`).
 
-    ``source_ids`` are the known source ids (None skips that check).
+    ``source_ids`` are the known source ids (None skips that check). ``spatial``: also
+    join every point to the country and state polygons and check notes against the
+    gazetteer (the slow part; skipped only for a folder already found clean).
     """
     problems: list[Problem] = []
     if sites.empty:
@@ -115,8 +118,9 @@ def check_sites(
              lambda v: f"year {v} is outside {MIN_YEAR}-{MAX_YEAR}")
 
     problems.extend(unknown_sources(sites, file, source_ids))
-    problems.extend(check_locations(sites, file, countries, states))
-    problems.extend(check_note_points(sites, file))
+    if spatial:
+        problems.extend(check_locations(sites, file, countries, states))
+        problems.extend(check_note_points(sites, file))
     return problems
 
 
@@ -164,7 +168,8 @@ def check_locations(
             if swapped[k]:
                 msg += "; latitude and longitude look swapped"
             elif flipped[k]:
-                msg = (f"{flipped[k]} sign looks flipped: the point lands in {got[i] or 'no country'}, "
+                lands = got[i] if isinstance(got[i], str) else "no country"
+                msg = (f"{flipped[k]} sign looks flipped: the point lands in {lands}, "
                        f"the row says {stated[k]}")
             problems.append(Problem(file, int(lines[i]), "latitude/longitude", msg))
 

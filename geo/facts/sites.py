@@ -76,7 +76,7 @@ class SiteTable:
 
 def read_sites(path: Path | str, *, sources_path: Path | str | None = None,
                source_ids: set[str] | None = None,
-               stage_vocabulary: str | None = None) -> SiteTable:
+               stage_vocabulary: str | None = None, spatial: bool = True) -> SiteTable:
     """Parse and check a sites file in minetrack's columns (a CSV; any other format is
     read as :func:`geo.facts.importing.import_sites` reads it); every problem is
     collected, none raised.
@@ -85,7 +85,8 @@ def read_sites(path: Path | str, *, sources_path: Path | str | None = None,
     else a ``sources.csv`` beside the file, else the bundled sources.
     ``stage_vocabulary`` (e.g. ``gem-status``,
     see :data:`geo.facts.stage_vocab.VOCABULARIES`) says the ``stage`` column uses another
-    tracker's values, translated to minetrack's stages before the checks.
+    tracker's values, translated to minetrack's stages before the checks. ``spatial``
+    (CSV only): run the per-point spatial checks (see :func:`~geo.facts.checks.check_sites`).
     """
     path = Path(path)
     if path.suffix.lower() != ".csv":
@@ -114,7 +115,7 @@ def read_sites(path: Path | str, *, sources_path: Path | str | None = None,
         source_ids = set(sources["id"]) if "id" in sources.columns else None
     problems += check_sites(
         frame, display_path(path), source_ids=source_ids,
-        countries=load_countries(), states=load_us_states(),
+        countries=load_countries(), states=load_us_states(), spatial=spatial,
     )
     return SiteTable(frame, problems)
 

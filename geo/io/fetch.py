@@ -47,6 +47,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from geo.core.errors import ArgumentError, FetchError, UnknownNameError
+from geo.core.paths import cache_dir
 from geo.io.downloads import SOURCES, US_STATES, Source
 
 CHUNK = 1 << 20
@@ -57,14 +58,6 @@ STALL_S = 60.0
 DEADLINE_S = 6 * 3600.0
 """Seconds a whole transfer may take."""
 SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-def cache_dir() -> Path:
-    """``$MINETRACK_CACHE``, else ``$XDG_CACHE_HOME/minetrack``, else ``~/.cache/minetrack``."""
-    if os.environ.get("MINETRACK_CACHE"):
-        return Path(os.environ["MINETRACK_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "minetrack"
-
-
 def _params(source: Source, state: str | None, region: str | None) -> dict[str, str]:
     values: dict[str, str] = {}
     if "state" in source.params:
