@@ -128,3 +128,14 @@ def pg_bundled_url(pg_server, pg_bundled_template):
 
     with pg.fresh_database(pg_server, pg_bundled_template) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One Debian Chromium per test module (skipped, saying why, where it is missing)."""
+    from browser import browser, chromium_available
+
+    if not chromium_available():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it: apt-get install chromium)")
+    with browser() as b:
+        yield b

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from browser import APP, browser, chromium_available, drawn, open_page
+from browser import APP, chromium_available, drawn, open_page
 from conftest import read, recipe_sites, write
 
 from geo import load_sites
@@ -24,11 +24,6 @@ pytestmark = pytest.mark.skipif(
 def built(site):
     return site
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
 
 
 def sites_latlon(site_id):

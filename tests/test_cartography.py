@@ -75,15 +75,6 @@ def test_interior_lines_of_real_states_skip_coasts_and_draw_each_border_once():
     assert lines.length == pytest.approx(borders, rel=0.05)
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from browser import browser, chromium_available
-
-    if not chromium_available():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it: apt-get install chromium)")
-    with browser() as b:
-        yield b
-
 
 LABELS = """() => {
     const a = (() => Object.values(window).find(v => v instanceof window.minetrack.App))();

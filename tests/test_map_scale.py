@@ -8,9 +8,8 @@ import json
 
 import geopandas as gpd
 import numpy as np
-import pytest
 import shapely
-from browser import APP, browser, chromium_available, drawn, open_page
+from browser import APP, drawn, open_page
 
 from geo.maps.data_map import data_map
 from geo.maps.page import map_html
@@ -79,13 +78,6 @@ def test_page_is_deterministic():
     assert map_html(points_map(gdf, title="P", color_by="kind", fields=("name", "kind"), label="name")) == \
         map_html(points_map(gdf, title="P", color_by="kind", fields=("name", "kind"), label="name"))
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not chromium_available():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it: apt-get install chromium)")
-    with browser() as b:
-        yield b
 
 
 def test_large_layer_draws_every_point_and_hit_test_finds_the_lonely_one(chromium, tmp_path):

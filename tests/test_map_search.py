@@ -4,17 +4,12 @@ results, owners are searchable too."""
 from __future__ import annotations
 
 import pytest
-from browser import APP, browser, chromium_available, open_page
+from browser import APP, chromium_available, open_page
 
 from geo.facts.bundle import Facts
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="Debian chromium is not installed")
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser import APP, browser, chromium_available, drawn, open_page
+from browser import APP, chromium_available, drawn, open_page
 
 from geo.cli import main
 from geo.core.errors import DataError
@@ -17,11 +17,6 @@ STATE = (f"(() => {{ const a = {APP}, m = a.map, c = m.getCenter(); return {{z: 
          "site: a.selected ? a.selected.layer.field('id', a.selected.i) : null, "
          "drawn: a.layers.reduce((s, l) => s + (l.active ? l.drawn : 0), 0)}; })()")
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
 
 
 def state(page) -> dict:

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 import pytest
-from browser import APP, browser, chromium_available, open_page
+from browser import APP, chromium_available, open_page
 from conftest import read, write
 
 from geo.core.paths import data_dir, safe_stem
@@ -245,11 +245,6 @@ def test_hostile_name_and_id_are_escaped_and_made_safe(data_copy):
 
 chromium_only = pytest.mark.skipif(not chromium_available(), reason="Debian chromium is not installed")
 
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as b:
-        yield b
 
 
 def _visible(page, col: int) -> list[str]:
