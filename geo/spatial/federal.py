@@ -79,14 +79,17 @@ def distance_to_land(
     if not len(land):
         return out
     inside = on_federal_land(sites, land)
-    res = FeatureIndex(land.geometry.values).query(
-        sites.to_crs("EPSG:4326").geometry.values, k=1, max_distance_m=max_distance_m
-    )
-    idx = sites.index[res.point]
-    out.loc[idx, "distance_m"] = res.distance_m
-    out.loc[idx, "agency"] = land["agency"].to_numpy()[res.feature]
-    out.loc[idx, "unit"] = land["unit_name"].to_numpy()[res.feature]
     on = inside["on_federal_land"].to_numpy()
+    # Only sites off the land need the nearest boundary (on it the distance is 0).
+    off = np.flatnonzero(~on)
+    if len(off):
+        res = FeatureIndex(land.geometry.values).query(
+            sites.to_crs("EPSG:4326").geometry.values[off], k=1, max_distance_m=max_distance_m
+        )
+        idx = sites.index[off[res.point]]
+        out.loc[idx, "distance_m"] = res.distance_m
+        out.loc[idx, "agency"] = land["agency"].to_numpy()[res.feature]
+        out.loc[idx, "unit"] = land["unit_name"].to_numpy()[res.feature]
     out.loc[on, "distance_m"] = 0.0
     out.loc[on, "agency"] = inside.loc[on, "federal_agency"]
     out.loc[on, "unit"] = inside.loc[on, "federal_unit"]
