@@ -58,7 +58,11 @@ def unit_vectors(lon: NDArray, lat: NDArray) -> NDArray:
     lon = np.radians(np.asarray(lon, dtype="f8"))
     lat = np.radians(np.asarray(lat, dtype="f8"))
     c = np.cos(lat)
-    return np.column_stack([c * np.cos(lon), c * np.sin(lon), np.sin(lat)])
+    out = np.empty((len(lon), 3))
+    np.multiply(c, np.cos(lon), out=out[:, 0])
+    np.multiply(c, np.sin(lon), out=out[:, 1])
+    np.sin(lat, out=out[:, 2])
+    return out
 
 
 def lonlat(v: NDArray) -> tuple[NDArray, NDArray]:
@@ -79,39 +83,53 @@ def _chord(angle: NDArray | float) -> NDArray:
 
 
 def _cross(u: NDArray, v: NDArray) -> NDArray:
-    """Row-wise cross product (column arithmetic: faster than np.cross on big arrays)."""
-    return np.column_stack(
-        [
-            u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1],
-            u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2],
-            u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0],
-        ]
-    )
+    """Row-wise cross product (column arithmetic into one array: faster than np.cross
+    or stacking columns on big arrays)."""
+    out = np.empty((len(u), 3))
+    out[:, 0] = u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1]
+    out[:, 1] = u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2]
+    out[:, 2] = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    return out
 
 
 def _dot(u: NDArray, v: NDArray) -> NDArray:
     return u[:, 0] * v[:, 0] + u[:, 1] * v[:, 1] + u[:, 2] * v[:, 2]
 
 
-@dataclass
-class Arcs:
-    """Great-circle arcs ``a``-``b`` (unit vectors) with the unit normal ``n`` of each
-    arc's great circle (zero for a zero-length arc, which behaves as its end point)
-    and ``ab`` = a.b, worked out once: a query measures each arc many times."""
+def _normals(a: NDArray, b: NDArray) -> NDArray:
+    n = _cross(a, b)
+    nn = np.sqrt(_dot(n, n))
+    n /= np.where(nn > 1e-15, nn, np.inf)[:, None]
+    return n
 
-    a: NDArray
-    b: NDArray
-    n: NDArray
-    ab: NDArray
+
+class Arcs:
+    """Great-circle arcs ``a``-``b`` (unit vectors) and the unit normal of each arc's
+    great circle (zero for a zero-length arc, which behaves as its end point).
+
+    Normals are worked out per measured pair until the pairs asked for outnumber the
+    arcs; then once for every arc (a k-nearest search measures each arc many times, a
+    nearest search on a big layer only a few of them)."""
+
+    def __init__(self, a: NDArray, b: NDArray):
+        self.a, self.b = a, b
+        self._n: NDArray | None = None
+        self._asked = 0
 
     @classmethod
     def between(cls, a: NDArray, b: NDArray) -> Arcs:
-        n = _cross(a, b)
-        nn = np.sqrt(_dot(n, n))
-        return cls(a, b, n / np.where(nn > 1e-15, nn, np.inf)[:, None], _dot(a, b))
+        return cls(a, b)
 
     def __len__(self) -> int:
         return len(self.a)
+
+    def _normal(self, j: NDArray) -> NDArray:
+        if self._n is None:
+            self._asked += len(j)
+            if self._asked <= len(self.a):
+                return _normals(self.a[j], self.b[j])
+            self._n = _normals(self.a, self.b)
+        return self._n[j]
 
     def distance(self, p: NDArray, j: NDArray) -> tuple[NDArray, NDArray]:
         """Angle (radians) from points ``p`` to arcs ``j``, row by row, and whether the
@@ -121,7 +139,8 @@ class Arcs:
         exactly when ``p.b - (p.a)(a.b) >= 0`` and ``p.a - (a.b)(p.b) >= 0``; the
         angle to the circle is then ``asin |p.n|``, ``n`` the circle's unit normal.
         """
-        a, b, n, ab = self.a[j], self.b[j], self.n[j], self.ab[j]
+        a, b, n = self.a[j], self.b[j], self._normal(j)
+        ab = _dot(a, b)
         ap, bp = _dot(p, a), _dot(p, b)
         s = np.abs(_dot(p, n))
         has_length = n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2 > 0.5
@@ -133,7 +152,7 @@ class Arcs:
     def closest(self, p: NDArray, j: NDArray) -> NDArray:
         """The closest point (unit vector) on arcs ``j`` to points ``p``."""
         _, inside = self.distance(p, j)
-        a, b, n = self.a[j], self.b[j], self.n[j]
+        a, b, n = self.a[j], self.b[j], self._normal(j)
         foot = _normalise(p - _dot(p, n)[:, None] * n)
         end = np.where((_dot(p, a) >= _dot(p, b))[:, None], a, b)
         return np.where(inside[:, None], foot, end)
