@@ -195,7 +195,7 @@ class _Clusters:
     arcs: NDArray
 
 
-def bound_of(bound: NDArray, members: NDArray, n: int) -> NDArray:
+def _bound_of(bound: NDArray, members: NDArray, n: int) -> NDArray:
     """``bound`` (one per member point) spread to all ``n`` points (inf elsewhere)."""
     out = np.full(n, np.inf)
     out[members] = bound
@@ -375,7 +375,7 @@ class FeatureIndex:
         slack = 1 + SPHERE_SLACK
         n_cl = len(cl.radius)
         widest = float(cl.radius.max())
-        cap_all = bound_of(np.minimum(bound, limit), members, len(p))
+        cap_all = _bound_of(np.minimum(bound, limit), members, len(p))
         rows_l, flat_l = [], []
         todo, kk = members, min(16 * k, n_cl)
         while len(todo):
