@@ -131,4 +131,5 @@ def _coverage_lines(rule: str, measure: str = "mine-output", table=None) -> None
     for r in table[table["sphere"] == "all"].itertuples():
         world = f"{r.world_kt:,.0f} kt ({r.coverage_pct:.1f}% covered)" if r.world_kt == r.world_kt \
             else "no USGS world total for this year"
-        click.echo(f"production.csv {r.year} {label}: {r.sites} sites, {r.value_kt:,.0f} kt of {world}.")
+        sites = "1 site" if r.sites == 1 else f"{r.sites} sites"
+        click.echo(f"production.csv {r.year} {label}: {sites}, {r.value_kt:,.0f} kt of {world}.")
