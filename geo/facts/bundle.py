@@ -22,7 +22,7 @@ from geo.core.columns import OWNER_COLUMNS, OWNERSHIP_COLUMNS, SOURCE_COLUMNS
 from geo.core.errors import DataError, Problem, display_path
 from geo.core.paths import data_dir
 from geo.core.tables import line_numbers, read_table
-from geo.facts import permits, production, spheres, stage_vocab, stats, supply
+from geo.facts import permits, production, publishers, spheres, stage_vocab, stats, supply
 from geo.facts.checks import check_owners, check_ownership, check_sources
 from geo.facts.countries import load_countries
 from geo.facts.ownership import stakes, with_owners
@@ -124,6 +124,10 @@ def read_facts(directory: Path | str | None = None, *, trust_checked: bool = Fal
 
     sources, p = read_table(here / "sources.csv", SOURCE_COLUMNS)
     problems += p or check_sources(sources, display_path(here / "sources.csv"))
+    classified = _optional(here, publishers.PUBLISHERS_FILE, publishers.load_publishers, problems)
+    if classified is not None and not p:
+        problems += publishers.unclassified_publishers(sources, classified,
+                                                       display_path(here / "sources.csv"))
     source_ids = set(sources["id"]) if "id" in sources.columns else set()
     countries = load_countries()
     known = set(countries["iso_a3"])
