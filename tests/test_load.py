@@ -118,3 +118,23 @@ def test_us_states_layer():
 def test_numbers_are_typed(sites):
     assert pd.api.types.is_float_dtype(sites["latitude"])
     assert pd.api.types.is_numeric_dtype(sites["capacity"])
+
+
+def test_provenance_row_counts_match_the_files():
+    """PROVENANCE's table of files states each file's row count; a stale count misleads."""
+    import json
+    import re
+
+    from geo.core.paths import data_dir
+
+    folder = data_dir()
+    text = (folder / "PROVENANCE.md").read_text(encoding="utf-8")
+    stated = dict(re.findall(r"^\| `([\w.]+)` \| (\d+) \|", text, re.MULTILINE))
+    assert {"sites.csv", "production.csv", "sources.csv"} <= stated.keys()
+    for name, count in stated.items():
+        path = folder / name
+        if name.endswith(".geojson"):
+            rows = len(json.loads(path.read_text(encoding="utf-8"))["features"])
+        else:
+            rows = len(pd.read_csv(path, dtype=str, keep_default_na=False))
+        assert rows == int(count), f"PROVENANCE says {name} has {count} rows; it has {rows}"
