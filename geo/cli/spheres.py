@@ -117,12 +117,15 @@ def _compare(rule: str, only_sensitivity: bool, fmt, output, *, split_other: str
     off = int((~figures["within_tolerance"]).sum())
     r = figures.iloc[0]
     split = moves[moves["from_sphere"] == "OTH"] if moves is not None else moves
+    left = (figures["unsplit_pct"] > 0).any()
+    other = (f"USGS 'Other countries' ({figures['unsplit_pct'].iloc[0]:.1f}% of mine, "
+             f"{figures['unsplit_pct'].iloc[-1]:.1f}% of refinery output, after site figures took out "
+             f"what they could: {0 if split is None else split['site'].nunique()} sites) counts to no "
+             "sphere: ceiling_pct is the share if all of it did." if left else
+             "Nothing is left unsplit (no 'Other countries' amount counts to no sphere): "
+             "ceiling_pct is computed_pct.")
     click.echo(f"\n{len(figures) - off} of {len(figures)} figures within 1.5 points; rule {rule}, "
-               f"years {r.years}.\nMethod: {r.method}.\nBasis: {r.basis}.\nUSGS 'Other countries' ("
-               f"{figures['unsplit_pct'].iloc[0]:.1f}% of mine, {figures['unsplit_pct'].iloc[-1]:.1f}% of "
-               "refinery output, after site figures took out what they could: "
-               f"{0 if split is None else split['site'].nunique()} sites) counts to no sphere: "
-               "ceiling_pct is the share if all of it did.\n"
+               f"years {r.years}.\nMethod: {r.method}.\nBasis: {r.basis}.\n{other}\n"
                "\nSensitivity (points the figure moves if that country or site changes sphere):")
     emit(moved, None, None)
 
