@@ -221,3 +221,171 @@ def test_validate_flags_a_drawn_country_without_a_sphere(data_copy):
     found = [str(p) for p in check_dataset(data_copy)]
     assert any("countries.geojson" in p and "'NPL' has no sphere assignment" in p for p in found)
     assert not any("'FRO' has no sphere" in p for p in found)
+
+
+# --- BGS World Mineral Statistics: splitting "Other countries", filling 2020, BGS alone ---
+
+def _usgs(rows):
+    """A small USGS long table: (iso, kind, year, kt) rows, edition 2025."""
+    return pd.DataFrame([{"iso_a3": i, "country": i, "kind": k, "year": y, "kt": kt, "edition": 2025,
+                          "sources": "usgs-mcs2025-copper"} for i, k, y, kt in rows])
+
+
+def _bgs(rows):
+    return pd.DataFrame([{"iso_a3": i, "country": i, "kind": k, "year": y, "kt": kt, "edition": 2023,
+                          "sources": "pb-bgs"} for i, k, y, kt in rows])
+
+
+def test_split_shares_other_countries_in_bgs_proportions_among_unlisted_countries():
+    from geo.facts.spheres_compare import split_other
+
+    usgs = _usgs([("CHL", "mine", 2023, 500.0), ("OTH", "mine", 2023, 100.0), ("WLD", "mine", 2023, 600.0)])
+    # BGS's Chile (listed by USGS) is not taken; Peru and Brazil share the 100 kt 3:1.
+    bgs = _bgs([("CHL", "mine", 2023, 999.0), ("PER", "mine", 2023, 30.0), ("BRA", "mine", 2023, 10.0),
+                ("ARG", "mine", 2023, 0.0)])
+    table, method = split_other(usgs, bgs)
+    kt = table.set_index("iso_a3")["kt"]
+    assert kt["PER"] == pytest.approx(75.0) and kt["BRA"] == pytest.approx(25.0)
+    assert kt["CHL"] == 500.0 and kt["WLD"] == 600.0 and kt["OTH"] == 0.0
+    assert "ARG" not in kt.index  # nil output gets no share
+    assert "2023<-2023/-" in method
+
+
+def test_split_takes_the_nearest_bgs_year_where_bgs_stops():
+    from geo.facts.spheres_compare import split_other
+
+    usgs = _usgs([("OTH", "refinery", 2024, 10.0), ("WLD", "refinery", 2024, 20.0)])
+    bgs = _bgs([("ESP", "refinery", 2022, 1.0), ("BEL", "refinery", 2022, 1.0),
+                ("ESP", "refinery", 2023, 3.0), ("BEL", "refinery", 2023, 1.0)])
+    table, method = split_other(usgs, bgs)
+    split = table[table["origin"] != "usgs"].set_index("iso_a3")
+    assert split.at["ESP", "kt"] == pytest.approx(7.5) and split.at["BEL", "kt"] == pytest.approx(2.5)
+    assert set(split["origin"]) == {"bgs-split 2023"} and set(split["year"]) == {2024}
+    assert "2024<--/2023" in method
+
+
+def test_split_of_the_bundled_tables_sums_to_usgs_and_never_replaces_a_listed_country(facts):
+    from geo.facts.spheres_compare import split_other
+
+    table, method = split_other(facts.usgs_years, facts.bgs_years)
+    before = facts.usgs_years
+    usgs_rows = table[table["origin"] == "usgs"]
+    split = table[table["origin"].str.startswith("bgs-split")]
+    assert len(split) and "BGS World Mineral Statistics" in method
+    # Every USGS figure but "Other countries" is as USGS gives it.
+    keep = before["iso_a3"] != "OTH"
+    key = ["iso_a3", "kind", "year"]
+    merged = before[keep].merge(usgs_rows, on=key, suffixes=("", "_after"))
+    assert len(merged) == keep.sum() and (merged["kt"] == merged["kt_after"]).all()
+    for (kind, year), rows in before.groupby(["kind", "year"]):
+        other = rows.loc[rows["iso_a3"] == "OTH", "kt"].sum()
+        got = split[(split["kind"] == kind) & (split["year"] == year)]
+        assert got["kt"].sum() == pytest.approx(other, rel=1e-9)
+        assert not set(got["iso_a3"]) & set(rows["iso_a3"])
+        # Proportions are BGS's for that year (2024: BGS's newest, 2023).
+        src = int(got["origin"].iat[0].split()[1])
+        assert src == min(year, int(facts.bgs_years["year"].max()))
+        b = facts.bgs_years.query("kind == @kind and year == @src").set_index("iso_a3")["kt"]
+        ratio = got.set_index("iso_a3")["kt"] / b.reindex(got["iso_a3"]).to_numpy()
+        assert ratio.max() == pytest.approx(ratio.min(), rel=1e-9)
+
+
+def test_split_moves_each_figure_by_what_its_sphere_gets_from_other_countries(facts, years, host):
+    from geo.facts.spheres_compare import split_other
+
+    table, method = split_other(facts.usgs_years, facts.bgs_years)
+    after = compare_published(table, facts.spheres, years=years, method=method)
+    assert set(after["method"]) == {method} and (after["unsplit_pct"] == 0).all()
+    by_iso = facts.spheres.set_index("iso_a3")["sphere"]
+    split = table[table["origin"].str.startswith("bgs-split") & table["year"].isin(years)]
+    for measure, kind in (("mine-output", "mine"), ("processing-capacity", "refinery")):
+        world = table.query("iso_a3 == 'WLD' and kind == @kind")
+        world_kt = world[world["year"].isin(years)]["kt"].sum()
+        got = split[split["kind"] == kind]
+        gain = 100 * got.groupby(got["iso_a3"].map(by_iso))["kt"].sum() / world_kt
+        for sphere in gain.index:
+            row = (host["measure"] == measure) & (host["sphere"] == sphere)
+            assert after.loc[row, "computed_pct"].iat[0] == pytest.approx(
+                host.loc[row, "computed_pct"].iat[0] + gain[sphere], abs=0.1)
+
+
+def test_fill_missing_takes_2020_whole_from_bgs(facts):
+    from geo.facts.spheres_compare import fill_missing_years
+
+    table, method = fill_missing_years(facts.usgs_years, facts.bgs_years)
+    assert window(table) == (2020, 2021, 2022, 2023, 2024) and "2020" in method
+    y2020 = table[table["year"] == 2020]
+    assert set(y2020["origin"]) == {"bgs"}
+    for kind in ("mine", "refinery"):
+        rows = y2020[y2020["kind"] == kind]
+        bgs = facts.bgs_years.query("kind == @kind and year == 2020")
+        assert rows.loc[rows["iso_a3"] == "WLD", "kt"].iat[0] == pytest.approx(bgs["kt"].sum())
+    # The USGS years are untouched.
+    assert len(table[table["year"] != 2020]) == len(facts.usgs_years)
+
+
+def test_bgs_only_world_is_the_bgs_sum_and_no_usgs_edition_is_named(facts):
+    from geo.facts.spheres_compare import bgs_only
+
+    table, method = bgs_only(facts.bgs_years)
+    figures = compare_published(table, facts.spheres, method=method)
+    assert figures["basis"].str.startswith("BGS World Mineral Statistics").all()
+    assert not figures["basis"].str.contains("USGS MCS").any()
+    mine = table[(table["kind"] == "mine") & (table["iso_a3"] != "WLD")]
+    world = table[(table["kind"] == "mine") & (table["iso_a3"] == "WLD")].set_index("year")["kt"]
+    assert (mine.groupby("year")["kt"].sum() - world).abs().max() < 1e-9
+
+
+def test_bgs_table_is_read_in_kt_from_the_tonnes_bgs_gives(facts):
+    raw = pd.read_csv(data_dir() / "copper_bgs_wmp2019_2023.csv", dtype=str,
+                      keep_default_na=False).set_index("iso_a3")
+    table = facts.bgs_years.set_index(["iso_a3", "kind", "year"])["kt"]
+    assert table[("PAN", "mine", 2022)] == pytest.approx(float(raw.at["PAN", "mine_2022_t"]) / 1000)
+    assert table[("BEL", "refinery", 2021)] == pytest.approx(float(raw.at["BEL", "refined_2021_t"]) / 1000)
+    assert ("BEL", "mine", 2021) not in table.index  # a blank cell is no figure
+    sources = pd.read_csv(data_dir() / "sources.csv").set_index("id")
+    cited = set(raw["sources"])
+    assert cited <= set(sources.index) and all(c.startswith("pb-") for c in cited)
+    assert set(sources.loc[list(cited), "publisher"]) == {"British Geological Survey"}
+
+
+def test_a_bad_bgs_table_names_file_row_and_column(tmp_path):
+    from geo.facts.bgs_copper import load_bgs_years
+
+    (tmp_path / "copper_bgs_wmp2019_2023.csv").write_text(
+        "iso_a3,country,mine_2022_t,refined_2022_t,estimated,sources\n"
+        "PER,Peru,2445271,394926,,pb-x\n"
+        "BRA,Brazil,lots,-5,mine_2099_t,pb-x\n"
+        "XXX,Nowhere,1,,,pb-y\n")
+    with pytest.raises(DataError) as err:
+        load_bgs_years(tmp_path, known_iso={"PER", "BRA"}, source_ids={"pb-x"})
+    found = [str(p) for p in err.value.problems]
+    for where in ("3 [mine_2022_t]", "3 [refined_2022_t]", "3 [estimated]", "4 [iso_a3]", "4 [sources]"):
+        assert any(f"copper_bgs_wmp2019_2023.csv:{where}" in p for p in found), (where, found)
+    (tmp_path / "copper_bgs_wmp2019_2023.csv").rename(tmp_path / "copper_bgs_wmp.csv")
+    with pytest.raises(DataError, match="edition"):
+        load_bgs_years(tmp_path)
+
+
+def test_cli_json_includes_the_method():
+    def rows(*args):
+        out = CliRunner().invoke(main, ["spheres", "--compare-published", *args, "--format", "json"])
+        assert out.exit_code == 0, out.output
+        return json.loads(out.output)
+
+    default, bgs = rows(), rows("--source", "bgs")
+    split = rows("--split-other", "bgs", "--fill-missing", "bgs")
+    assert {r["method"] for r in default} == {"USGS country figures; 'Other countries' counts to no sphere"}
+    (method,) = {r["method"] for r in split}
+    assert "2020 (no USGS table) from BGS" in method
+    assert "split among the countries USGS does not list" in method
+    assert {r["years"] for r in split} == {"2020-2024"}
+    assert {r["method"] for r in bgs} == {"BGS World Mineral Statistics country figures only; "
+                                          "world = BGS country sum"}
+    text = CliRunner().invoke(main, ["spheres", "--compare-published", "--split-other", "bgs"])
+    assert "Method: USGS country figures; each year's 'Other countries' split" in text.output
+    bad = CliRunner().invoke(main, ["spheres", "--compare-published", "--source", "bgs",
+                                    "--split-other", "bgs"])
+    assert bad.exit_code != 0 and "--source bgs" in bad.output
+    stray = CliRunner().invoke(main, ["spheres", "--split-other", "bgs"])
+    assert stray.exit_code != 0 and "--compare-published" in stray.output

@@ -20,6 +20,8 @@ Examples:
   minetrack spheres --compare-published            # the ten published figures, host rule
   minetrack spheres --compare-published --rule owner --format json
   minetrack spheres --compare-published --sensitivity
+  minetrack spheres --compare-published --split-other bgs --fill-missing bgs
+  minetrack spheres --compare-published --source bgs
 """)
 @click.option("--rule", type=click.Choice(["host", "owner", "equity"]), default="host", show_default=True,
               help="host: sphere of the site's country; owner: of the controlling owner's HQ; "
@@ -40,11 +42,23 @@ Examples:
 @click.option("--sensitivity", is_flag=True,
               help="With --compare-published: print (or --format) only the sensitivity table: "
                    "which country's or site's assignment moves each figure, by how many points.")
+@click.option("--split-other", "split_other", type=click.Choice(["none", "bgs"]), default="none",
+              show_default=True,
+              help="With --compare-published: bgs shares each year's USGS 'Other countries' among "
+                   "the countries USGS does not list, in the proportions BGS World Mineral "
+                   "Statistics give them (nearest BGS year where BGS stops).")
+@click.option("--fill-missing", "fill_missing", type=click.Choice(["none", "bgs"]), default="none",
+              show_default=True,
+              help="With --compare-published: bgs takes a year of the five-year window that no "
+                   "USGS table gives (2020) whole from BGS, world = the BGS country sum.")
+@click.option("--source", "source", type=click.Choice(["usgs", "bgs"]), default="usgs", show_default=True,
+              help="With --compare-published: bgs computes every figure from BGS World Mineral "
+                   "Statistics alone.")
 @import_options()
 @output_options(TABLE_FORMATS)
 @store_option
-def command(rule, measure, sites_file, compare, sensitivity, by_year, fmt, output,
-            **import_opts) -> None:
+def command(rule, measure, sites_file, compare, sensitivity, by_year, split_other, fill_missing, source,
+            fmt, output, **import_opts) -> None:
     """Shares of copper mine output or processing capacity by control sphere.
 
     Every share is of the sites that have a figure; coverage_pct says how much of
@@ -55,8 +69,13 @@ def command(rule, measure, sites_file, compare, sensitivity, by_year, fmt, outpu
     from geo.facts.stats import spheres
 
     if compare:
-        _compare(rule, sensitivity, fmt, output)
+        _compare(rule, sensitivity, fmt, output, split_other=split_other, fill_missing=fill_missing,
+                 source=source)
         return
+    if (split_other, fill_missing, source) != ("none", "none", "usgs"):
+        from geo.core.errors import ArgumentError
+
+        raise ArgumentError("--split-other, --fill-missing and --source go with --compare-published")
     if by_year or measure == "refined":
         _by_year(rule, measure, sites_file, fmt, output)
         return
@@ -72,16 +91,19 @@ def command(rule, measure, sites_file, compare, sensitivity, by_year, fmt, outpu
     _coverage_lines(rule)
 
 
-def _compare(rule: str, only_sensitivity: bool, fmt, output) -> None:
-    """``--compare-published``: the ten figures, then (as text) the sensitivity table."""
+def _compare(rule: str, only_sensitivity: bool, fmt, output, *, split_other: str = "none",
+             fill_missing: str = "none", source: str = "usgs") -> None:
+    """``--compare-published``: the ten figures, then (as text) the method and the
+    sensitivity table."""
     from geo.facts.bundle import Facts
     from geo.facts.spheres_compare import compare_published, sensitivity, site_moves, window
 
     facts = Facts.from_dir()
-    table = facts.usgs_years
+    table, method = _compare_table(facts, split_other, fill_missing, source)
     years = window(table)
     moves = site_moves(facts, table, years, rule) if rule in ("host", "owner") else None
-    figures = compare_published(table, facts.spheres, rule=rule, years=years, moves=moves)
+    figures = compare_published(table, facts.spheres, rule=rule, years=years, moves=moves,
+                                method=method)
     moved = sensitivity(table, facts.spheres, years=years, moves=moves)
     if only_sensitivity:
         emit(moved, fmt, output)
@@ -95,14 +117,44 @@ def _compare(rule: str, only_sensitivity: bool, fmt, output) -> None:
     off = int((~figures["within_tolerance"]).sum())
     r = figures.iloc[0]
     split = moves[moves["from_sphere"] == "OTH"] if moves is not None else moves
+    left = (figures["unsplit_pct"] > 0).any()
+    other = (f"USGS 'Other countries' ({figures['unsplit_pct'].iloc[0]:.1f}% of mine, "
+             f"{figures['unsplit_pct'].iloc[-1]:.1f}% of refinery output, after site figures took out "
+             f"what they could: {0 if split is None else split['site'].nunique()} sites) counts to no "
+             "sphere: ceiling_pct is the share if all of it did." if left else
+             "Nothing is left unsplit (no 'Other countries' amount counts to no sphere): "
+             "ceiling_pct is computed_pct.")
     click.echo(f"\n{len(figures) - off} of {len(figures)} figures within 1.5 points; rule {rule}, "
-               f"years {r.years}.\nBasis: {r.basis}.\nUSGS 'Other countries' ("
-               f"{figures['unsplit_pct'].iloc[0]:.1f}% of mine, {figures['unsplit_pct'].iloc[-1]:.1f}% of "
-               "refinery output, after site figures took out what they could: "
-               f"{0 if split is None else split['site'].nunique()} sites) counts to no sphere: "
-               "ceiling_pct is the share if all of it did.\n"
+               f"years {r.years}.\nMethod: {r.method}.\nBasis: {r.basis}.\n{other}\n"
                "\nSensitivity (points the figure moves if that country or site changes sphere):")
     emit(moved, None, None)
+
+
+def _compare_table(facts, split_other: str, fill_missing: str, source: str):
+    """(the country table the comparison reads, the method that made it)."""
+    from geo.core.errors import ArgumentError
+    from geo.facts.spheres_compare import USGS_ONLY, bgs_only, fill_missing_years
+    from geo.facts.spheres_compare import split_other as split
+
+    wants_bgs = "bgs" in (split_other, fill_missing, source)
+    if wants_bgs and (facts.bgs_years is None or facts.bgs_years.empty):
+        raise ArgumentError("no BGS copper table (copper_bgs_wmp*.csv) in the data folder")
+    if source == "bgs":
+        if (split_other, fill_missing) != ("none", "none"):
+            raise ArgumentError("--source bgs has no 'Other countries' to split or year to fill: "
+                                "drop --split-other / --fill-missing")
+        return bgs_only(facts.bgs_years)
+    table, methods = facts.usgs_years, []
+    if fill_missing == "bgs":
+        table, text = fill_missing_years(table, facts.bgs_years)
+        methods.append(text)
+    if split_other == "bgs":
+        table, text = split(table, facts.bgs_years)
+        methods.append(text)
+    if not methods:
+        return table, USGS_ONLY
+    # Each text starts "USGS country figures; ": say it once.
+    return table, "; ".join([methods[0], *(m.split("; ", 1)[1] for m in methods[1:])])
 
 
 def _by_year(rule: str, measure: str, sites_file, fmt, output) -> None:

@@ -53,6 +53,7 @@ class Facts:
     nir: pd.DataFrame | None = None
     production: pd.DataFrame | None = None
     usgs_years: pd.DataFrame | None = None
+    bgs_years: pd.DataFrame | None = None
     directory: Path | None = None
 
     @classmethod
@@ -101,6 +102,19 @@ def _usgs_years(here: Path, known: set[str], source_ids: set[str], problems: lis
     try:
         read = {stats.STATS_FILE: stat_rows} if stat_rows is not None else None
         return load_usgs_years(here, known_iso=known, source_ids=source_ids, already_read=read)
+    except DataError as exc:
+        problems += exc.problems
+        return None
+
+
+def _bgs_years(here: Path, known: set[str], source_ids: set[str], problems: list[Problem]):
+    """Every ``copper_bgs_wmp*.csv`` in one long table (None when there is none)."""
+    from geo.facts.bgs_copper import BGS_GLOB, load_bgs_years
+
+    if not any(here.glob(BGS_GLOB)):
+        return None
+    try:
+        return load_bgs_years(here, known_iso=known, source_ids=source_ids)
     except DataError as exc:
         problems += exc.problems
         return None
@@ -169,6 +183,7 @@ def read_facts(directory: Path | str | None = None, *, trust_checked: bool = Fal
                                  problems),
     }
     found["usgs_years"] = _usgs_years(here, known, source_ids, problems, found["stats"])
+    found["bgs_years"] = _bgs_years(here, known, source_ids, problems)
     problems += _sphere_coverage(here, site_frame, owners, known, found["stats"], found["spheres"],
                                  countries)
     problems += _stages_match_history(here, site_frame, found["events"])

@@ -23,6 +23,21 @@ and counted to the site's sphere; the rest counts to no sphere, so ``computed_pc
 floor and ``ceiling_pct`` (computed + what is left of "Other countries") the most the
 sphere could reach. Shares are of the USGS world
 total (rounded, as USGS prints it).
+
+Methods for "Other countries" (``--split-other`` / ``--fill-missing`` / ``--source``; the
+default is USGS alone, as above):
+
+- **split-other bgs** (:func:`split_other`): each year's USGS "Other countries" amount is
+  shared among the countries USGS does not list that year for that series, in the
+  proportions the British Geological Survey's World Mineral Statistics give them
+  (``copper_bgs_wmp*.csv``, :mod:`geo.facts.bgs_copper`) for the same year, or for the
+  nearest year BGS gives (the later one on a tie) when it does not reach that year. The
+  shares sum to the USGS amount, so the world total and every listed country's figure
+  stay USGS's; a country USGS lists is never taken from BGS.
+- **fill-missing bgs** (:func:`fill_missing_years`): a year of the five-year window that
+  no USGS table gives (2020) is taken whole from BGS: its country figures, with the sum
+  of them as that year's world.
+- **source bgs** (:func:`bgs_only`): every year from BGS alone, world = the BGS sum.
 """
 
 from __future__ import annotations
@@ -38,6 +53,7 @@ from geo.facts.checks import check_references
 
 USGS_GLOB = "copper_usgs_mcs*.csv"
 WORLD, OTHER = "WLD", "OTH"
+USGS_ONLY = "USGS country figures; 'Other countries' counts to no sphere"
 _YEAR_COLUMN = re.compile(r"^(mine|refinery)_(\d{4})_kt$")
 _EDITION = re.compile(r"mcs(\d{4})")
 
@@ -142,6 +158,98 @@ def window(table: pd.DataFrame, span: int = WINDOW_YEARS) -> tuple[int, ...]:
     return tuple(sorted(both)[-span:])
 
 
+def _nearest_year(available: list[int], year: int) -> int:
+    """The year of ``available`` nearest ``year`` (the later one on a tie)."""
+    return min(available, key=lambda y: (abs(y - year), -y))
+
+
+def split_other(table: pd.DataFrame, bgs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """``table`` with each year's "Other countries" split by BGS proportions, and the method.
+
+    For each series (``kind``) and year with an ``OTH`` row, the countries that the year's
+    USGS table does not list and to which BGS gives output that year (or the nearest year
+    BGS reaches) each get ``OTH kt * their BGS share of those countries``; ``OTH`` keeps
+    nothing (it keeps its amount where BGS names no such country). The new rows carry
+    ``origin`` ``bgs-split YYYY`` (the BGS year used) and both sources; the other rows
+    ``origin`` ``usgs``. World totals and listed countries are untouched.
+    """
+    table = _with_origin(table)
+    out, used = [table], {}
+    for (kind, year), rows in table.groupby(["kind", "year"]):
+        other = rows[rows["iso_a3"] == OTHER]
+        series = bgs[bgs["kind"] == kind]
+        if other.empty or series.empty:
+            continue
+        source_year = _nearest_year(sorted(set(series["year"])), int(year))
+        listed = set(rows["iso_a3"])
+        shares = series[(series["year"] == source_year) & ~series["iso_a3"].isin(listed)
+                        & (series["kt"] > 0)]
+        if shares.empty:
+            continue
+        oth = other.iloc[0]
+        out.append(shares.assign(
+            kt=float(oth["kt"]) * shares["kt"] / float(shares["kt"].sum()), year=year,
+            edition=oth["edition"], sources=oth["sources"] + ";" + shares["sources"],
+            origin=f"bgs-split {source_year}"))
+        table.loc[other.index, "kt"] = 0.0
+        used[(kind, int(year))] = source_year
+    years = sorted({y for _, y in used})
+    per_year = ", ".join(f"{y}<-{used.get(('mine', y), '-')}/{used.get(('refinery', y), '-')}"
+                         for y in years)
+    method = ("USGS country figures; each year's 'Other countries' split among the countries "
+              "USGS does not list that year, in BGS World Mineral Statistics proportions "
+              f"(year<-BGS year mine/refinery, nearest BGS year where BGS stops: {per_year})")
+    return _sorted(pd.concat(out, ignore_index=True)), method
+
+
+def fill_missing_years(table: pd.DataFrame, bgs: pd.DataFrame,
+                       span: int = WINDOW_YEARS) -> tuple[pd.DataFrame, str]:
+    """``table`` with each year of the last ``span`` (up to its newest world total) that it
+    lacks for either series taken whole from BGS (``origin`` ``bgs``; world = the BGS sum),
+    and the method. A year BGS does not give for both series stays missing."""
+    table = _with_origin(table)
+    newest = max(window(table, span), default=None)
+    if newest is None:
+        return table, USGS_ONLY
+    have = set(window(table, span))
+    both = set(bgs.loc[bgs["kind"] == "mine", "year"]) & set(bgs.loc[bgs["kind"] == "refinery", "year"])
+    filled = [y for y in range(newest - span + 1, newest + 1) if y not in have and y in both]
+    if not filled:
+        return table, USGS_ONLY + " (no year to fill from BGS)"
+    whole = _with_world(bgs[bgs["year"].isin(filled)])
+    years = ", ".join(map(str, filled))
+    return (_sorted(pd.concat([table, whole], ignore_index=True)),
+            f"USGS country figures; {years} (no USGS table) from BGS World Mineral Statistics "
+            "in full, world = BGS country sum")
+
+
+def bgs_only(bgs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The BGS table alone in the comparison's layout (world rows = the BGS country sums)."""
+    return (_sorted(_with_world(bgs)),
+            "BGS World Mineral Statistics country figures only; world = BGS country sum")
+
+
+def _with_world(bgs: pd.DataFrame) -> pd.DataFrame:
+    """BGS rows (``origin`` ``bgs``) plus a WLD row per series and year: their sum."""
+    rows = bgs.assign(origin="bgs")
+    world = rows.groupby(["kind", "year"], as_index=False).agg(
+        kt=("kt", "sum"), edition=("edition", "max"), sources=("sources", "first"))
+    world = world.assign(iso_a3=WORLD, country="World (sum of BGS countries)", origin="bgs")
+    return pd.concat([rows, world[rows.columns]], ignore_index=True)
+
+
+def _with_origin(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` with an ``origin`` column (``usgs`` where it had none)."""
+    out = table.copy()
+    if "origin" not in out.columns:
+        out["origin"] = "usgs"
+    return out
+
+
+def _sorted(table: pd.DataFrame) -> pd.DataFrame:
+    return table.sort_values(["kind", "year", "iso_a3"]).reset_index(drop=True)
+
+
 def site_moves(facts, table: pd.DataFrame, years: tuple[int, ...], rule: str = "host") -> pd.DataFrame:
     """The ``production.csv`` figures that shift output between spheres under ``rule``.
 
@@ -206,13 +314,14 @@ def sphere_totals(table: pd.DataFrame, spheres: pd.DataFrame, years: tuple[int, 
 
 def compare_published(table: pd.DataFrame, spheres: pd.DataFrame, *, rule: str = "host",
                       years: tuple[int, ...] | None = None,
-                      moves: pd.DataFrame | None = None) -> pd.DataFrame:
+                      moves: pd.DataFrame | None = None, method: str = USGS_ONLY) -> pd.DataFrame:
     """One row per published figure: ``published``, ``computed_pct``, ``difference_pts``
     (computed - published; for an "under" figure the excess over the bound, 0 within it),
     ``within_tolerance`` (|difference| <= 1.5), ``unsplit_pct`` ("Other countries", which
     no sphere gets), ``ceiling_pct`` (computed + unsplit), ``reachable`` (the published
     figure lies between computed and ceiling, each widened by 1.5), ``rule``, ``measure``
-    basis and ``years``.
+    basis, ``years`` and ``method`` (how "Other countries" was treated: ``method`` as
+    :func:`split_other`, :func:`fill_missing_years` or :func:`bgs_only` returned it).
 
     ``rule``: ``host`` or ``owner``; ``moves`` (:func:`site_moves` for that rule) are the
     site figures that split "Other countries" and, under the owner rule, move sites.
@@ -225,7 +334,11 @@ def compare_published(table: pd.DataFrame, spheres: pd.DataFrame, *, rule: str =
     if not years:
         raise ArgumentError("no USGS copper table with world totals in the data folder")
     span = f"{years[0]}-{years[-1]}"
-    editions = sorted(set(table.loc[table["year"].isin(years), "edition"]))
+    in_years = table[table["year"].isin(years)]
+    origin = in_years["origin"] if "origin" in in_years.columns else pd.Series("usgs", index=in_years.index)
+    editions = sorted(set(in_years.loc[origin != "bgs", "edition"]))
+    whole = sorted(set(in_years.loc[origin == "bgs", "year"]))
+    split = origin.str.startswith("bgs-split").any()
     rows = []
     for measure, sphere, published, op in PUBLISHED_FIGURES:
         kind = KIND[measure]
@@ -246,14 +359,30 @@ def compare_published(table: pd.DataFrame, spheres: pd.DataFrame, *, rule: str =
             "unsplit_pct": round(unsplit, 1), "ceiling_pct": round(computed + unsplit, 1),
             "reachable": bool(reachable),
             "rule": rule,
-            "basis": (f"USGS MCS {'/'.join(map(str, editions))} country {kind} production, "
-                      f"summed {span}, share of the world total"
-                      + ("; production.csv site figures split 'Other countries'"
-                         + (" and move sites to their controlling owner's sphere" if rule == "owner" else "")
-                         if moves is not None and len(moves) else "")),
+            "basis": _basis(kind, span, editions, whole, split, moves, rule),
             "years": span,
+            "method": method,
         })
     return pd.DataFrame(rows)
+
+
+def _basis(kind: str, span: str, editions: list, whole: list[int], split: bool,
+           moves: pd.DataFrame | None, rule: str) -> str:
+    """The ``basis`` text of :func:`compare_published` (unchanged for USGS alone)."""
+    where = []
+    if editions:
+        where.append(f"USGS MCS {'/'.join(map(str, editions))}")
+    if whole:
+        where.append(f"BGS World Mineral Statistics ({', '.join(map(str, whole))})")
+    text = f"{' and '.join(where)} country {kind} production, summed {span}, share of the world total"
+    if split:
+        text += "; 'Other countries' split in BGS proportions"
+    if moves is not None and len(moves):
+        out_of_other = bool((moves["from_sphere"] == OTHER).any())
+        text += ("; production.csv site figures" + (" split 'Other countries'" if out_of_other else "")
+                 + (" and" if out_of_other and rule == "owner" else "")
+                 + (" move sites to their controlling owner's sphere" if rule == "owner" else ""))
+    return text
 
 
 def sensitivity(table: pd.DataFrame, spheres: pd.DataFrame, *, years: tuple[int, ...] | None = None,
