@@ -58,8 +58,8 @@ class Facts:
     @classmethod
     def from_dir(cls, directory: Path | str | None = None) -> Facts:
         """Facts of a data folder (bundled ``data/`` by default); DataError on any problem.
-        A folder whose exact contents were already found clean skips the per-site spatial
-        checks (:mod:`geo.facts._checked`)."""
+        A folder whose exact contents were already found clean is read back from the cache
+        as it was parsed then, checks and all (:mod:`geo.facts._checked`)."""
         facts, problems = read_facts(directory, trust_checked=True)
         if problems or facts is None:
             raise DataError(problems)
@@ -112,13 +112,21 @@ def read_facts(directory: Path | str | None = None, *, trust_checked: bool = Fal
 
     The Facts are None when a core table (sites, sources, owners, ownership) has
     problems; optional tables with problems are left None. A run that finds nothing
-    remembers the folder's fingerprint; with ``trust_checked`` a folder remembered so
-    skips the per-site spatial checks (every other check runs, as the tables are read).
+    remembers the folder's fingerprint and keeps its Facts in the cache; with
+    ``trust_checked`` a folder remembered so is read back from there (or, without that
+    file, read with every check but the per-site spatial ones). Without ``trust_checked``
+    (``minetrack validate``) every table is read and every check runs.
     """
     from geo.facts import _checked
 
     here = Path(directory) if directory else data_dir()
     print_ = _checked.fingerprint(here)
+    key = _checked.bundle_key(here, print_)
+    if trust_checked:
+        cached = _checked.load("facts", key)
+        if isinstance(cached, Facts):
+            cached.directory = here
+            return cached, []
     spatial = not (trust_checked and _checked.was_clean(print_))
     problems: list[Problem] = []
 
@@ -176,6 +184,8 @@ def read_facts(directory: Path | str | None = None, *, trust_checked: bool = Fal
     facts.enrich()
     if spatial and not problems:
         _checked.remember_clean(print_)
+    if not problems:  # every check ran and passed, now or under this fingerprint's marker
+        _checked.store("facts", key, facts, keep=4)
     return facts, problems
 
 
