@@ -93,10 +93,13 @@ def code_fingerprint() -> str:
 
     h = hashlib.sha256(f"{__version__}\0{sys.version}\0".encode())
     for lib in _LIBRARIES:
+        # A library already imported says its version (cheaper than its metadata).
+        found = getattr(sys.modules.get(lib), "__version__", None)
         try:
-            h.update(f"{lib}={version(lib)}\0".encode())
+            found = found or version(lib)
         except PackageNotFoundError:
-            h.update(f"{lib}=none\0".encode())
+            found = "none"
+        h.update(f"{lib}={found}\0".encode())
     package = Path(__file__).resolve().parents[1]
     for path in sorted(package.rglob("*.py")):
         h.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -117,9 +120,12 @@ def bundle_key(folder: Path, print_: str) -> str:
     """The key of a folder's parsed tables: its fingerprint ``print_``, its resolved path
     (the tables name it), the bundled reference layers (loaders read them whatever the
     folder holds) and :func:`code_fingerprint`."""
-    h = hashlib.sha256(f"facts\0{print_}\0{Path(folder).resolve()}\0{code_fingerprint()}\0".encode())
+    folder = Path(folder).resolve()
+    h = hashlib.sha256(f"facts\0{print_}\0{folder}\0{code_fingerprint()}\0".encode())
     for name in _REFERENCES:
-        path = data_dir() / name
+        path = (data_dir() / name).resolve()
+        if path.parent == folder:  # in the fingerprint already
+            continue
         h.update(name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
     return h.hexdigest()
 

@@ -90,11 +90,12 @@ def gather_layers(
     from geo.io.infrastructure import read_infrastructure
     from geo.query._layers import read_cached
     from geo.spatial.infrastructure import plants_as_infrastructure
-    from geo.specs.layer import load_layer, load_layer_spec
 
     infra = [plants_as_infrastructure(sites)]
     infra += [read_cached(read_infrastructure, path, klass=klass) for path, klass in infrastructure_files]
     federal, labels = [], []
+    if layer_names:  # the spec machinery (TOML, kinds) only when a spec is named
+        from geo.specs.layer import load_layer, load_layer_spec
     for name in layer_names:
         spec = load_layer_spec(name)
         if spec.kind == "infrastructure":
