@@ -107,13 +107,15 @@ def code_fingerprint() -> str:
 
 
 def native_versions() -> str:
-    """GEOS, GDAL and PROJ versions (repairs, reads and reprojections depend on them)."""
+    """GEOS, GDAL and PROJ versions, PROJ's data folder and whether it may fetch grids:
+    repairs, reads and reprojections depend on them."""
     import pyogrio
     import pyproj
     import shapely
 
     return (f"geos={shapely.geos_version_string} gdal={pyogrio.__gdal_version_string__} "
-            f"proj={pyproj.proj_version_str}")
+            f"proj={pyproj.proj_version_str} {pyproj.datadir.get_data_dir()} "
+            f"network={pyproj.network.is_network_enabled()}")
 
 
 def bundle_key(folder: Path, print_: str) -> str:
