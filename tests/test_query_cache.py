@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -164,3 +165,36 @@ def test_query_cli_answers_the_same_from_a_warm_cache(runner, tmp_path, cache):
     assert cold.exit_code == 0 and warm.exit_code == 0, cold.output + warm.output
     assert cold.output == warm.output and "repaired 1 invalid polygon" in warm.output
     assert "off," in warm.output and "\non," not in warm.output
+
+
+def test_a_repair_that_comes_back_as_a_collection_keeps_its_area(monkeypatch):
+    """Most repairs are (multi)polygons and kept as they are; a collection keeps only its
+    areal parts, unioned; one with no area left is an error naming its row."""
+    from geo.core.errors import DataError
+    from geo.io.federal_land import repair_polygons
+
+    bowtie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)])
+    other = shapely.Polygon([(5, 5), (6, 6), (6, 5), (5, 6)])
+    land = gpd.GeoDataFrame({"source_row": [1, 2, 3]}, geometry=[shapely.box(2, 2, 3, 3), bowtie, other],
+                            crs="EPSG:4326")
+    real = shapely.make_valid
+    area = shapely.union_all([shapely.box(0, 0, 0.5, 0.5), shapely.box(0.5, 0, 1, 0.5)])
+
+    def collection_for_the_first(geoms, **kw):
+        out = real(geoms, **kw)
+        out[0] = shapely.GeometryCollection([shapely.box(0, 0, 0.5, 0.5), shapely.box(0.5, 0, 1, 0.5),
+                                             shapely.LineString([(0, 0), (3, 3)])])
+        return out
+
+    monkeypatch.setattr(shapely, "make_valid", collection_for_the_first)
+    fixed = repair_polygons(land, "land.geojson")
+    assert fixed.attrs["repaired_rows"] == [2, 3]
+    assert fixed.geometry.values[0].equals(shapely.box(2, 2, 3, 3))
+    assert fixed.geometry.values[1].equals(area) and fixed.geometry.values[1].geom_type == "Polygon"
+    assert fixed.geometry.values[2].equals(real(other, method="structure", keep_collapsed=False))
+    def only_lines(geoms, **kw):
+        return np.array([shapely.GeometryCollection([shapely.LineString([(0, 0), (1, 1)])])] * len(geoms))
+
+    monkeypatch.setattr(shapely, "make_valid", only_lines)
+    with pytest.raises(DataError, match=r"land.geojson:2 \[geometry\]: invalid polygon that cannot be"):
+        repair_polygons(land, "land.geojson")

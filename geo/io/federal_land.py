@@ -199,12 +199,12 @@ def repair_polygons(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
         # collections are unioned.
         fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         merged = fixed.copy()
-        mixed = ~np.isin(shapely.get_type_id(fixed), (3, 6))
+        mixed = np.flatnonzero(~np.isin(shapely.get_type_id(fixed), (3, 6)))
         merged[mixed] = None
         parts, owner = shapely.get_parts(fixed[mixed], return_index=True)
         areal = np.isin(shapely.get_type_id(parts), (3, 6))
         for i in np.unique(owner[areal]):  # one call per repaired collection (rare)
-            merged[np.flatnonzero(mixed)[i]] = shapely.union_all(parts[areal & (owner == i)])
+            merged[mixed[i]] = shapely.union_all(parts[areal & (owner == i)])
         lost = shapely.is_missing(merged) | shapely.is_empty(merged)
         bad = [int(r) for r in gdf.loc[invalid, "source_row"].to_numpy()[lost]]
         if bad:
