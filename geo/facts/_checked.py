@@ -14,7 +14,9 @@ reference layers the checks compared it with, the source of every minetrack modu
 the versions of the libraries whose objects it holds. A later command reads that one
 file instead of parsing and checking every table. Any changed byte of any of them is a
 new key; a cache file that does not read back whole (its SHA-256 is stored in it) is
-ignored and rewritten.
+ignored and rewritten. Entries are pickles, written only by minetrack (mode 0600): the
+cache folder is trusted as the user's own files are, so keep ``$MINETRACK_CACHE`` out
+of folders others may write to.
 """
 
 from __future__ import annotations
