@@ -109,15 +109,18 @@ def code_fingerprint() -> str:
 
 
 def native_versions() -> str:
-    """GEOS, GDAL and PROJ versions, PROJ's data folder and whether it may fetch grids:
-    repairs, reads and reprojections depend on them."""
+    """GEOS, GDAL and PROJ versions, PROJ's data folder, whether it may fetch grids and
+    the GDAL/PROJ settings in the environment: repairs, reads and reprojections depend
+    on them."""
     import pyogrio
     import pyproj
     import shapely
 
+    settings = sorted((k, v) for k, v in os.environ.items()
+                      if k.startswith(("GDAL_", "OGR_", "CPL_", "PROJ_", "SHAPE_")))
     return (f"geos={shapely.geos_version_string} gdal={pyogrio.__gdal_version_string__} "
             f"proj={pyproj.proj_version_str} {pyproj.datadir.get_data_dir()} "
-            f"network={pyproj.network.is_network_enabled()}")
+            f"network={pyproj.network.is_network_enabled()} {settings!r}")
 
 
 def bundle_key(folder: Path, print_: str) -> str:
