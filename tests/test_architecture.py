@@ -86,11 +86,13 @@ def test_help_imports_no_heavy_library():
     assert out.stdout.strip() == ""
 
 
-def test_facts_read_each_table_once(monkeypatch):
+def test_facts_read_each_table_once(monkeypatch, tmp_path):
     import pandas as pd
 
     from geo.facts.bundle import Facts
 
+    # An empty cache: a warm one would hand the Facts back without reading any table.
+    monkeypatch.setenv("MINETRACK_CACHE", str(tmp_path / "cache"))
     opened: list[str] = []
     real = pd.read_csv
 

@@ -167,7 +167,9 @@ def command(sites_file, stage_vocabulary, stage, on_date, entered, fast_tracked,
 
 
 def _clip(sites, bbox, within_file):
-    """The bundled sites inside ``--bbox`` / ``--within``."""
+    """The bundled sites inside ``--bbox`` / ``--within``; with neither, ``sites`` as given."""
+    if bbox is None and not within_file:
+        return sites
     from geo.facts.select import clip_sites
 
     within = None

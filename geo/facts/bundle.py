@@ -18,16 +18,11 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo.core.columns import OWNER_COLUMNS, OWNERSHIP_COLUMNS, SOURCE_COLUMNS
 from geo.core.errors import DataError, Problem, display_path
 from geo.core.paths import data_dir
-from geo.core.tables import line_numbers, read_table
-from geo.facts import permits, production, publishers, spheres, stage_vocab, stats, supply
-from geo.facts.checks import check_owners, check_ownership, check_sources
-from geo.facts.countries import load_countries
-from geo.facts.ownership import stakes, with_owners
-from geo.facts.select import filter_sites
-from geo.facts.sites import read_sites, to_geodataframe
+
+# The loaders and checks are imported where they run: Facts read back from the cache
+# (geo.facts._checked) need none of them.
 
 
 @dataclass
@@ -59,8 +54,8 @@ class Facts:
     @classmethod
     def from_dir(cls, directory: Path | str | None = None) -> Facts:
         """Facts of a data folder (bundled ``data/`` by default); DataError on any problem.
-        A folder whose exact contents were already found clean skips the per-site spatial
-        checks (:mod:`geo.facts._checked`)."""
+        A folder whose exact contents were already found clean is read back from the cache
+        as it was parsed then, checks and all (:mod:`geo.facts._checked`)."""
         facts, problems = read_facts(directory, trust_checked=True)
         if problems or facts is None:
             raise DataError(problems)
@@ -68,6 +63,8 @@ class Facts:
 
     def enrich(self) -> None:
         """Add sphere columns to sites and sphere/statistics columns to countries."""
+        from geo.facts import spheres, stats
+
         if self.spheres is not None:
             self.sites = spheres.site_spheres(self.sites, self.stakes, self.spheres)
             by_iso = self.spheres.set_index("iso_a3")
@@ -95,6 +92,7 @@ def _usgs_years(here: Path, known: set[str], source_ids: set[str], problems: lis
                 stat_rows: pd.DataFrame | None):
     """Every ``copper_usgs_mcs*.csv`` in one long table (None when there is none); the
     MCS 2025 table already read as ``stat_rows`` is not read again."""
+    from geo.facts import stats
     from geo.facts.spheres_compare import USGS_GLOB, load_usgs_years
 
     if not any(here.glob(USGS_GLOB)):
@@ -126,13 +124,29 @@ def read_facts(directory: Path | str | None = None, *, trust_checked: bool = Fal
 
     The Facts are None when a core table (sites, sources, owners, ownership) has
     problems; optional tables with problems are left None. A run that finds nothing
-    remembers the folder's fingerprint; with ``trust_checked`` a folder remembered so
-    skips the per-site spatial checks (every other check runs, as the tables are read).
+    remembers the folder's fingerprint and keeps its Facts in the cache; with
+    ``trust_checked`` a folder remembered so is read back from there (or, without that
+    file, read with every check but the per-site spatial ones). Without ``trust_checked``
+    (``minetrack validate``) every table is read and every check runs.
     """
     from geo.facts import _checked
 
     here = Path(directory) if directory else data_dir()
     print_ = _checked.fingerprint(here)
+    key = _checked.bundle_key(here, print_)
+    if trust_checked:
+        cached = _checked.load("facts", key)
+        if isinstance(cached, Facts):
+            cached.directory = here
+            return cached, []
+    from geo.core.columns import OWNER_COLUMNS, OWNERSHIP_COLUMNS, SOURCE_COLUMNS
+    from geo.core.tables import read_table
+    from geo.facts import permits, production, publishers, spheres, stage_vocab, stats, supply
+    from geo.facts.checks import check_owners, check_ownership, check_sources
+    from geo.facts.countries import load_countries
+    from geo.facts.ownership import stakes
+    from geo.facts.sites import read_sites, to_geodataframe
+
     spatial = not (trust_checked and _checked.was_clean(print_))
     problems: list[Problem] = []
 
@@ -195,6 +209,8 @@ def read_facts(directory: Path | str | None = None, *, trust_checked: bool = Fal
     facts.enrich()
     if spatial and not problems:
         _checked.remember_clean(print_)
+    if not problems:  # every check ran and passed, now or under this fingerprint's marker
+        _checked.store("facts", key, facts, keep=4)
     return facts, problems
 
 
@@ -223,6 +239,9 @@ def validate(paths: Sequence[Path | str] = (), *, preset: str | None = None,
 
 def _stages_match_history(here: Path, sites: pd.DataFrame, events: pd.DataFrame | None) -> list[Problem]:
     """Each site's ``stage`` must be the last stage its dated history records."""
+    from geo.core.tables import line_numbers
+    from geo.facts import permits
+
     if events is None or "stage" not in sites.columns:
         return []
     latest = permits.stage_at(events, pd.Timestamp.max)["stage"]
@@ -240,6 +259,8 @@ def _sphere_coverage(here: Path, sites: pd.DataFrame, owners: pd.DataFrame, know
                      countries: pd.DataFrame | None = None) -> list[Problem]:
     """Every country that needs a sphere (site hosts, owner HQs, statistics rows, and
     every country and territory the map draws) has one."""
+    from geo.facts import spheres, stats
+
     if not (here / "spheres.csv").exists() or sphere_rows is None:
         return []
     needed: dict[str, str] = {}
@@ -268,6 +289,9 @@ def list_sites(
 ) -> gpd.GeoDataFrame:
     """The bundled sites (or ``facts``' sites) with ``owners`` and ``operator``, filtered
     as :func:`filter_sites` does; points in EPSG:4326 (``minetrack sites``)."""
+    from geo.facts.ownership import with_owners
+    from geo.facts.select import filter_sites
+
     facts = facts or Facts.from_dir()
     rows = with_owners(facts.sites, facts.ownership, facts.owners)
     return filter_sites(rows, type=type, country=country, stage=stage, commodity=commodity)

@@ -194,13 +194,17 @@ def repair_polygons(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     repaired_rows: list[int] = []
     if invalid.any():
         # "structure" keeps the area the rings enclose, about twice as fast as "linework"
-        # on PAD-US; what it returns may still be a collection: keep its area.
+        # on PAD-US; what it returns may still be a collection: keep its area. A valid
+        # (multi)polygon is that area already (its parts do not overlap), so only the
+        # collections are unioned.
         fixed = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
-        parts, owner = shapely.get_parts(fixed, return_index=True)
+        merged = fixed.copy()
+        mixed = np.flatnonzero(~np.isin(shapely.get_type_id(fixed), (3, 6)))
+        merged[mixed] = None
+        parts, owner = shapely.get_parts(fixed[mixed], return_index=True)
         areal = np.isin(shapely.get_type_id(parts), (3, 6))
-        merged = np.array([None] * len(fixed), dtype=object)
-        for i in np.unique(owner[areal]):  # one call per repaired polygon (rare)
-            merged[i] = shapely.union_all(parts[areal & (owner == i)])
+        for i in np.unique(owner[areal]):  # one call per repaired collection (rare)
+            merged[mixed[i]] = shapely.union_all(parts[areal & (owner == i)])
         lost = shapely.is_missing(merged) | shapely.is_empty(merged)
         bad = [int(r) for r in gdf.loc[invalid, "source_row"].to_numpy()[lost]]
         if bad:

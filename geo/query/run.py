@@ -82,17 +82,20 @@ def gather_layers(
     ``infrastructure_files``: ``(path, class or None)`` pairs; ``federal_files``:
     federal-land files; ``layer_names``: infrastructure or federal-land layer specs
     read from the download cache. minetrack's own smelters and refineries (from
-    ``sites``) are always infrastructure. Returns (federal land or None,
+    ``sites``) are always infrastructure. A file read (and repaired) before is read
+    back from the cache (:mod:`geo.query._layers`). Returns (federal land or None,
     infrastructure, rows repaired per federal source), all in EPSG:4326.
     """
     from geo.io.federal_land import read_federal_land
     from geo.io.infrastructure import read_infrastructure
+    from geo.query._layers import read_cached
     from geo.spatial.infrastructure import plants_as_infrastructure
-    from geo.specs.layer import load_layer, load_layer_spec
 
     infra = [plants_as_infrastructure(sites)]
-    infra += [read_infrastructure(path, klass=klass) for path, klass in infrastructure_files]
+    infra += [read_cached(read_infrastructure, path, klass=klass) for path, klass in infrastructure_files]
     federal, labels = [], []
+    if layer_names:  # the spec machinery (TOML, kinds) only when a spec is named
+        from geo.specs.layer import load_layer, load_layer_spec
     for name in layer_names:
         spec = load_layer_spec(name)
         if spec.kind == "infrastructure":
@@ -102,7 +105,7 @@ def gather_layers(
             labels.append(name)
         else:
             raise ArgumentError(f"layer {name!r} is {spec.kind}, not infrastructure or federal-land")
-    federal += [read_federal_land(path) for path in federal_files]
+    federal += [read_cached(read_federal_land, path) for path in federal_files]
     labels += [str(path) for path in federal_files]
     repaired = {
         label: layer.attrs.get("repaired_rows", []) for label, layer in zip(labels, federal, strict=True)
