@@ -1,0 +1,295 @@
+"""Nearest polygon boundary for many points without indexing every boundary arc.
+
+:class:`geo.spatial.nearest.FeatureIndex` puts every arc of every boundary into a
+KD-tree: right for rail lines queried many times, but for ``distance_to_land`` (a
+PAD-US-sized layer of millions of arcs, each queried by a few points) building that
+tree costs more than the search. Here the boundaries are cut into runs of
+consecutive arcs (about ``spacing_m`` long) and only the runs go into a KD-tree:
+
+- a run's *representative* is one of its own vertices, so the angle from a point to
+  it bounds the point's distance to the boundary from above;
+- a run's *radius* is the largest angle from the representative to any of its
+  vertices. A spherical cap of radius under 90 degrees contains the minor
+  great-circle arc between any two of its points, so every point of every arc of the
+  run lies within the radius, and ``angle(point, representative) - radius`` bounds
+  the distance to the run from below.
+
+Per point, the nearest representative gives an upper bound ``U``; the arcs the exact
+step keeps lie within ``U`` times a slack (below), so only runs whose lower bound is
+within that are opened, and their arcs measured with the same arc maths, the same
+sphere-to-ellipsoid step and the same tie-break as ``FeatureIndex.query(k=1)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from geo.spatial.nearest import EARTH_RADIUS_M, GEOD, SPHERE_SLACK, Arcs, lonlat, unit_vectors
+
+KEEP = (1.0 + SPHERE_SLACK) ** 2
+"""Arcs within this factor of a point's best spherical angle are measured on the
+ellipsoid. ``FeatureIndex.query(k=1)`` keeps arcs up to ``best * slack`` for sure and,
+depending on its search order, some up to ``best * slack**2``; keeping all of the
+latter measures a superset of its arcs, so the answer is never farther than its."""
+
+EPS = 1e-12
+"""Angle (radians, ~6 micrometres) added to every bound against rounding."""
+
+CHUNK_ARCS = 1_000_000
+"""Point-arc pairs measured at once (a few hundred bytes each)."""
+
+CHUNK_VERTICES = 1_000_000
+"""Vertices converted to unit vectors at once (bounds the temporaries)."""
+
+
+def _chord_angle(chord: NDArray) -> NDArray:
+    """Angle (radians) on the unit sphere of a chord length."""
+    return 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0))
+
+
+def _angle_to_chord(angle: NDArray) -> NDArray:
+    return 2.0 * np.sin(np.minimum(angle, np.pi) / 2.0)
+
+
+def _rings(geometries) -> tuple[NDArray, NDArray, NDArray]:
+    """Vertices (lon, lat) of every polygon ring, ring by ring: ``coords``,
+    ``start`` (ring ``r`` is ``coords[start[r]:start[r + 1]]``) and the feature of each
+    ring. A polygon without holes is its exterior ring, so only multi-part polygons and
+    polygons with holes are split into rings (splitting is slow in shapely)."""
+    geoms = np.asarray(geometries, dtype=object)
+    simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+    simple &= ~shapely.is_empty(geoms)
+    parts = [geoms[simple]]
+    owner = [np.flatnonzero(simple)]
+    rest = np.flatnonzero(~simple & ~shapely.is_missing(geoms))
+    if len(rest):
+        polys, of = shapely.get_parts(geoms[rest], return_index=True)
+        rings, ring_of = shapely.get_rings(polys, return_index=True)
+        parts.append(rings)
+        owner.append(rest[of[ring_of]])
+    ring_geoms, feature = np.concatenate(parts), np.concatenate(owner)
+    size = shapely.get_num_coordinates(ring_geoms)
+    start = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
+    return shapely.get_coordinates(ring_geoms), start, feature
+
+
+def _densify(coords: NDArray, start: NDArray, densify_deg: float) -> tuple[NDArray, NDArray]:
+    """Cut edges longer than ``densify_deg`` in lon or lat into equal pieces in lon/lat,
+    as ``FeatureIndex`` does, so the arcs are the same."""
+    n = len(coords)
+    if n < 2:
+        return coords, start
+    x, y = coords[:, 0], coords[:, 1]
+    span = np.maximum(np.abs(np.diff(x)), np.abs(np.diff(y)))
+    span[start[1:-1][start[1:-1] >= 1] - 1] = 0.0  # no edge from one ring to the next
+    long = np.flatnonzero(span > densify_deg)
+    if not len(long):
+        return coords, start
+    pieces = np.ones(n, np.int64)  # vertices each vertex stands for (its edge's pieces)
+    pieces[long] = np.ceil(span[long] / densify_deg).astype(np.int64)
+    del span
+    at = np.cumsum(pieces) - pieces  # where each original vertex lands
+    out = np.empty((int(pieces.sum()), 2))
+    out[at] = coords
+    # Only the long edges get new vertices, at t = step / pieces along the edge.
+    extra = pieces[long] - 1
+    edge = np.repeat(long, extra)
+    step = np.arange(1, len(edge) + 1) - np.repeat(np.cumsum(extra) - extra, extra)
+    t = (step / pieces[edge])[:, None]
+    out[at[edge] + step] = coords[edge] + t * (coords[edge + 1] - coords[edge])
+    return out, np.r_[at, len(out)][start]
+
+
+class BoundaryRuns:
+    """Polygon boundaries (lon/lat degrees, EPSG:4326) as runs of great-circle arcs,
+    for nearest-boundary searches in geodesic metres.
+
+    Parameters
+    ----------
+    geometries:
+        Shapely polygons or multi-polygons in lon/lat.
+    densify_deg:
+        Edges longer than this (degrees) are cut before being treated as
+        great-circle arcs (as in :class:`geo.spatial.nearest.FeatureIndex`).
+    radius_m:
+        Rings are halved until each run lies within about this many metres of its
+        representative: smaller runs make a bigger tree but fewer runs to open.
+    """
+
+    def __init__(self, geometries, densify_deg: float = 0.02, radius_m: float = 3_000.0):
+        coords, start, ring_feature = _rings(geometries)
+        coords, start = _densify(coords, start, densify_deg)
+        # Contiguous columns: reduceat over a strided column is many times slower.
+        self.x, self.y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+        del coords
+        # Every ring with an arc starts as one run, vertices first .. last; a run wider
+        # than radius_m is cut at its representative (its middle vertex) into two.
+        has = np.flatnonzero(np.diff(start) > 1)
+        first, last, feature = start[:-1][has], start[1:][has] - 1, ring_feature[has]
+        done_l: list[tuple[NDArray, ...]] = []
+        cap = radius_m / EARTH_RADIUS_M
+        while len(first):
+            rep = (first + last) // 2
+            rep_v = unit_vectors(self.x[rep], self.y[rep])
+            radius = self._radii(first, last, rep_v)
+            cut = (radius > cap) & (last - first > 1)
+            ok = ~cut
+            done_l.append((first[ok], last[ok], feature[ok], rep[ok], rep_v[ok], radius[ok]))
+            # The halves in drawing order, so _radii's reduceat walks the vertices once.
+            order = np.argsort(np.concatenate([first[cut], rep[cut]]), kind="stable")
+            first, last, feature = (
+                np.concatenate([first[cut], rep[cut]])[order],
+                np.concatenate([rep[cut], last[cut]])[order],
+                np.tile(feature[cut], 2)[order],
+            )
+        parts = [np.concatenate(x) if done_l else np.zeros(0) for x in zip(*done_l, strict=True)]
+        if not done_l:
+            parts = [np.zeros(0, np.int64)] * 4 + [np.zeros((0, 3)), np.zeros(0)]
+        self.first, self.last, self.feature, self.rep, rep_v, self.radius = parts
+        self.widest = float(self.radius.max()) if len(self.radius) else 0.0
+        self.tree = cKDTree(rep_v, balanced_tree=False, compact_nodes=False)
+
+    def _radii(self, first: NDArray, last: NDArray, rep_v: NDArray) -> NDArray:
+        """Per run (vertices ``first`` .. ``last``), an angle from its representative
+        ``rep_v`` that holds all its arcs.
+
+        The run's vertices lie in their lon/lat box. Along a parallel the angle from a
+        point grows with the longitude difference (up to 180 degrees), and a meridian
+        segment is a great-circle arc, along which the angle from a point away from its
+        antipode is largest at an end: so for a box under 90 degrees wide and tall the
+        farthest point of the box from the representative (inside it) is a corner. A cap
+        under 90 degrees holds the minor arc between any two of its points, so a cap
+        through the farthest corner holds every arc of the run.
+        """
+        if not len(first):
+            return np.zeros(0)
+        # reduceat over (first, last + 1) pairs: the even results are the runs' extremes.
+        at = np.stack([first, last + 1], axis=1).ravel()
+        at = at[:-1] if at[-1] >= len(self.x) else at
+        box = []
+        for col in (self.x, self.y):
+            box += [np.minimum.reduceat(col, at)[::2], np.maximum.reduceat(col, at)[::2]]
+        x0, x1, y0, y1 = box
+        far = np.zeros(len(x0))
+        for cx, cy in ((x0, y0), (x0, y1), (x1, y0), (x1, y1)):
+            gap = unit_vectors(cx, cy) - rep_v
+            far = np.maximum(far, np.einsum("ij,ij->i", gap, gap))
+        r = _chord_angle(np.sqrt(far)) + EPS
+        small = (x1 - x0 < 90) & (y1 - y0 < 90) & (r < np.pi / 2)
+        return np.where(small, r, np.pi)  # a run that big never prunes
+
+    def _candidate_runs(
+        self, p: NDArray, limit: float, start_k: int = 16
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """Per point, ``theta`` (an angle within which lie all arcs the exact step keeps)
+        and the (point, run) pairs whose run may hold an arc within ``theta``.
+
+        The nearest representative is a boundary vertex, so its angle ``U`` bounds the
+        best arc angle from above, and kept arcs lie within ``theta = U * KEEP``. A run's
+        arcs lie within its radius of its representative, so every run that may hold
+        one is among the representatives within ``theta + widest``: they are fetched
+        nearest first, ``K`` at a time, until the ``K``-th is beyond that (else the point
+        is asked again with ``4K``); of those, runs with ``angle - radius > theta`` are
+        dropped."""
+        n_runs = len(self.rep)
+        theta = np.full(len(p), np.nan)
+        rows_l, runs_l = [], []
+        todo, kk = np.arange(len(p)), min(start_k, n_runs)
+        while len(todo):
+            later = []
+            for sel in np.array_split(todo, max(1, len(todo) * kk // CHUNK_ARCS)):
+                bound = np.inf
+                if not np.isnan(theta[sel]).any():
+                    bound = float(_angle_to_chord(theta[sel].max() + self.widest)) * (1 + 1e-9)
+                d, c = self.tree.query(p[sel], k=kk, distance_upper_bound=bound, workers=-1)
+                d, c = d.reshape(len(sel), -1), c.reshape(len(sel), -1)
+                ang = _chord_angle(np.minimum(d, 2.0))
+                th = theta[sel]
+                fresh = np.isnan(th)
+                th[fresh] = np.minimum(ang[fresh, 0] * KEEP + EPS, limit)
+                theta[sel] = th
+                done = (kk >= n_runs) | (ang[:, -1] > th + self.widest)
+                later.append(sel[~done])
+                keep = (c < n_runs) & done[:, None]
+                keep[keep] = ang[keep] - self.radius[c[keep]] <= th[np.nonzero(keep)[0]] + EPS
+                rows_l.append(np.broadcast_to(sel[:, None], keep.shape)[keep])
+                runs_l.append(c[keep])
+            todo, kk = np.concatenate(later), min(kk * 4, n_runs)
+        return theta, np.concatenate(rows_l), np.concatenate(runs_l)
+
+    def _measure(self, p: NDArray, rows: NDArray, runs: NDArray, limit: float):
+        """For (point, run) pairs grouped by point, the arcs whose spherical angle is
+        within KEEP of the point's best (and within ``limit``): their points, runs and
+        end points (unit vectors), with the closest point on each.
+
+        Each vertex is converted once per pair, and its angle from the point taken. The
+        nearest vertex bounds the best arc from above; an arc ``a``-``b`` of length
+        ``L`` is at least ``(angle(a) + angle(b) - L) / 2`` away (triangle inequality),
+        so only arcs with that under the bound times KEEP are measured in full."""
+        size = self.last[runs] - self.first[runs]  # arcs; vertices are size + 1
+        nv = size + 1
+        off = np.cumsum(nv) - nv
+        vert = np.repeat(self.first[runs] - off, nv) + np.arange(int(nv.sum()))
+        r_vert = np.repeat(rows, nv)
+        v = unit_vectors(self.x[vert], self.y[vert])
+        gap = v - p[r_vert]
+        alpha = _chord_angle(np.sqrt(np.einsum("ij,ij->i", gap, gap)))
+        heads = np.flatnonzero(np.r_[True, r_vert[1:] != r_vert[:-1]])
+        upper = np.repeat(np.minimum.reduceat(alpha, heads), np.diff(np.r_[heads, len(alpha)]))
+        is_a = np.ones(len(vert), bool)
+        is_a[off + size] = False  # a run's last vertex starts no arc
+        ia = np.flatnonzero(is_a)
+        gap = v[ia] - v[ia + 1]
+        lower = (alpha[ia] + alpha[ia + 1] - _chord_angle(np.sqrt(np.einsum("ij,ij->i", gap, gap)))) / 2
+        ia = ia[lower <= np.minimum(upper[ia] * KEEP, limit) + EPS]
+        pt = r_vert[ia]
+        a, b = v[ia], v[ia + 1]
+        ang = Arcs(a, b).distance(p[pt], np.arange(len(ia)))[0]
+        heads = np.flatnonzero(np.r_[True, pt[1:] != pt[:-1]])
+        best = np.repeat(np.minimum.reduceat(ang, heads), np.diff(np.r_[heads, len(ang)]))
+        keep = np.flatnonzero((ang <= best * KEEP + EPS) & (ang <= limit))
+        run_of = np.repeat(runs, nv)[ia[keep]]
+        pt, a, b = pt[keep], a[keep], b[keep]
+        return pt, run_of, Arcs(a, b).closest(p[pt], np.arange(len(pt)))
+
+    def nearest(self, lon: NDArray, lat: NDArray, max_distance_m: float | None = None):
+        """The nearest boundary of each point (lon/lat degrees): ``(point, feature,
+        distance_m)``, one row per point with a boundary within ``max_distance_m``;
+        distances in WGS 84 geodesic metres. Ties go to the lower feature number."""
+        lon, lat = np.asarray(lon, "f8"), np.asarray(lat, "f8")
+        n = len(lon)
+        if not n or not len(self.rep):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        limit = np.inf if max_distance_m is None else max_distance_m / EARTH_RADIUS_M * (1 + SPHERE_SLACK)
+        p = unit_vectors(lon, lat)
+        _, rows, runs = self._candidate_runs(p, limit)
+        size = self.last[runs] - self.first[runs] + 1
+        csize = np.concatenate([[0], np.cumsum(size)])
+        # Pairs come grouped by point: measure whole points, about CHUNK_ARCS vertices at once.
+        group = np.r_[np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]), len(rows)]
+        pt_l, ft_l, d_l = [], [], []
+        lo = 0
+        while lo < len(runs):
+            hi = int(group[np.searchsorted(csize[group], csize[lo] + CHUNK_ARCS)].clip(lo + 1)) \
+                if csize[-1] - csize[lo] > CHUNK_ARCS else len(runs)
+            hi = int(group[np.searchsorted(group, hi)])
+            pt, run_of, closest = self._measure(p, rows[lo:hi], runs[lo:hi], limit)
+            clon, clat = lonlat(closest)
+            pt_l.append(pt)
+            ft_l.append(self.feature[run_of])
+            d_l.append(GEOD.inv(lon[pt], lat[pt], clon, clat)[2])
+            lo = hi
+        pt, ft, dist = (np.concatenate(x) for x in (pt_l, ft_l, d_l))
+        # Per point the smallest distance, ties to the lower feature (as FeatureIndex).
+        order = np.lexsort((ft, dist, pt))
+        pt, ft, dist = pt[order], ft[order], dist[order]
+        first = np.ones(len(pt), bool)
+        first[1:] = pt[1:] != pt[:-1]
+        pt, ft, dist = pt[first], ft[first], dist[first]
+        if max_distance_m is not None:
+            ok = dist <= max_distance_m
+            pt, ft, dist = pt[ok], ft[ok], dist[ok]
+        return pt, ft, dist
