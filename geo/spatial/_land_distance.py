@@ -200,7 +200,7 @@ class BoundaryRuns:
         todo, kk = np.arange(len(p)), min(start_k, n_runs)
         while len(todo):
             later = []
-            for sel in np.array_split(todo, max(1, len(todo) * kk // CHUNK_ARCS)):
+            for sel in np.array_split(todo, min(len(todo), max(1, len(todo) * kk // CHUNK_ARCS))):
                 bound = np.inf
                 if not np.isnan(theta[sel]).any():
                     bound = float(_angle_to_chord(theta[sel].max() + self.widest)) * (1 + 1e-9)
