@@ -84,23 +84,28 @@ def _densify(coords: NDArray, start: NDArray, densify_deg: float) -> tuple[NDArr
         return coords, start
     x, y = coords[:, 0], coords[:, 1]
     span = np.maximum(np.abs(np.diff(x)), np.abs(np.diff(y)))
-    span[start[1:-1][start[1:-1] >= 1] - 1] = 0.0  # no edge from one ring to the next
+    cross = start[1:-1][(start[1:-1] >= 1) & (start[1:-1] < n)] - 1
+    span[cross] = 0.0  # no edge from one ring's last vertex to the next ring
     long = np.flatnonzero(span > densify_deg)
     if not len(long):
         return coords, start
-    pieces = np.ones(n, np.int64)  # vertices each vertex stands for (its edge's pieces)
-    pieces[long] = np.ceil(span[long] / densify_deg).astype(np.int64)
+    # Only the long edges get new vertices: ``extra[k]`` after vertex ``long[k]``, at
+    # t = step / pieces along the edge; every other vertex moves up by the extras before it.
+    pieces = np.ceil(span[long] / densify_deg).astype(np.int64)
     del span
-    at = np.cumsum(pieces) - pieces  # where each original vertex lands
-    out = np.empty((int(pieces.sum()), 2))
-    out[at] = coords
-    # Only the long edges get new vertices, at t = step / pieces along the edge.
-    extra = pieces[long] - 1
-    edge = np.repeat(long, extra)
-    step = np.arange(1, len(edge) + 1) - np.repeat(np.cumsum(extra) - extra, extra)
+    extra = pieces - 1
+    shift = np.concatenate([[0], np.cumsum(extra)])
+    edge = np.repeat(np.arange(len(long)), extra)
+    step = np.arange(1, len(edge) + 1) - np.repeat(shift[:-1], extra)
+    new = long[edge] + shift[edge] + step
+    kept = np.ones(n + int(shift[-1]), bool)
+    kept[new] = False
+    out = np.empty((len(kept), 2))
+    out[kept] = coords
+    e0 = long[edge]
     t = (step / pieces[edge])[:, None]
-    out[at[edge] + step] = coords[edge] + t * (coords[edge + 1] - coords[edge])
-    return out, np.r_[at, len(out)][start]
+    out[new] = coords[e0] + t * (coords[e0 + 1] - coords[e0])
+    return out, start + shift[np.searchsorted(long, start)]
 
 
 class BoundaryRuns:

@@ -59,8 +59,12 @@ def land_hits(index: pd.Index, site_i: np.ndarray, agency: np.ndarray, unit: np.
             part = (
                 multi.loc[multi[field] != "", ["site", field]].drop_duplicates().sort_values(["site", field])
             )
-            text = part.groupby("site")[field].agg(";".join)
-            out.iloc[text.index.to_numpy(), col] = text.to_numpy()
+            # Joined per site by slicing the sorted values (a pandas groupby-join calls
+            # back into pandas for every one of the many small groups).
+            site, text = part["site"].to_numpy(), part[field].to_numpy(dtype=object)
+            head = np.flatnonzero(np.r_[True, site[1:] != site[:-1]])
+            ends = np.r_[head[1:], len(site)]
+            out.iloc[site[head], col] = [";".join(text[a:b]) for a, b in zip(head, ends, strict=True)]
     out["on_federal_land"] = out["federal_agency"].notna()
     out.index = index
     return out
