@@ -76,19 +76,20 @@ def _rings(geometries) -> tuple[NDArray, NDArray, NDArray]:
     return shapely.get_coordinates(ring_geoms), start, feature
 
 
-def _densify(coords: NDArray, start: NDArray, densify_deg: float) -> tuple[NDArray, NDArray]:
+def _densify(x: NDArray, y: NDArray, start: NDArray, densify_deg: float) -> tuple[NDArray, NDArray, NDArray]:
     """Cut edges longer than ``densify_deg`` in lon or lat into equal pieces in lon/lat,
-    as ``FeatureIndex`` does, so the arcs are the same."""
-    n = len(coords)
+    as ``FeatureIndex`` does, so the arcs are the same. Columns in, columns out (masked
+    copies of one column are many times faster than of (n, 2) rows)."""
+    n = len(x)
     if n < 2:
-        return coords, start
-    x, y = coords[:, 0], coords[:, 1]
-    span = np.maximum(np.abs(np.diff(x)), np.abs(np.diff(y)))
+        return x, y, start
+    span = np.abs(np.diff(x))
+    np.maximum(span, np.abs(np.diff(y)), out=span)
     cross = start[1:-1][(start[1:-1] >= 1) & (start[1:-1] < n)] - 1
     span[cross] = 0.0  # no edge from one ring's last vertex to the next ring
     long = np.flatnonzero(span > densify_deg)
     if not len(long):
-        return coords, start
+        return x, y, start
     # Only the long edges get new vertices: ``extra[k]`` after vertex ``long[k]``, at
     # t = step / pieces along the edge; every other vertex moves up by the extras before it.
     pieces = np.ceil(span[long] / densify_deg).astype(np.int64)
@@ -100,12 +101,15 @@ def _densify(coords: NDArray, start: NDArray, densify_deg: float) -> tuple[NDArr
     new = long[edge] + shift[edge] + step
     kept = np.ones(n + int(shift[-1]), bool)
     kept[new] = False
-    out = np.empty((len(kept), 2))
-    out[kept] = coords
     e0 = long[edge]
-    t = (step / pieces[edge])[:, None]
-    out[new] = coords[e0] + t * (coords[e0 + 1] - coords[e0])
-    return out, start + shift[np.searchsorted(long, start)]
+    t = step / pieces[edge]
+    out = []
+    for col in (x, y):
+        c = np.empty(len(kept))
+        c[kept] = col
+        c[new] = col[e0] + t * (col[e0 + 1] - col[e0])
+        out.append(c)
+    return out[0], out[1], start + shift[np.searchsorted(long, start)]
 
 
 class BoundaryRuns:
@@ -126,10 +130,11 @@ class BoundaryRuns:
 
     def __init__(self, geometries, densify_deg: float = 0.02, radius_m: float = 3_000.0):
         coords, start, ring_feature = _rings(geometries)
-        coords, start = _densify(coords, start, densify_deg)
         # Contiguous columns: reduceat over a strided column is many times slower.
-        self.x, self.y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+        x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
         del coords
+        self.x, self.y, start = _densify(x, y, start, densify_deg)
+        del x, y
         # Every ring with an arc starts as one run, vertices first .. last; a run wider
         # than radius_m is cut at its representative (its middle vertex) into two.
         has = np.flatnonzero(np.diff(start) > 1)
@@ -242,21 +247,23 @@ class BoundaryRuns:
         v = unit_vectors(self.x[vert], self.y[vert])
         gap = v - p[r_vert]
         alpha = _chord_angle(np.sqrt(np.einsum("ij,ij->i", gap, gap)))
-        heads = np.flatnonzero(np.r_[True, r_vert[1:] != r_vert[:-1]])
-        upper = np.repeat(np.minimum.reduceat(alpha, heads), np.diff(np.r_[heads, len(alpha)]))
-        is_a = np.ones(len(vert), bool)
-        is_a[off + size] = False  # a run's last vertex starts no arc
-        ia = np.flatnonzero(is_a)
-        gap = v[ia] - v[ia + 1]
-        lower = (alpha[ia] + alpha[ia + 1] - _chord_angle(np.sqrt(np.einsum("ij,ij->i", gap, gap)))) / 2
-        ia = ia[lower <= np.minimum(upper[ia] * KEEP, limit) + EPS]
+        # Each point's vertices are contiguous: the nearest of them, spread back.
+        heads = off[np.flatnonzero(np.diff(rows, prepend=-1))]
+        upper = np.repeat(np.minimum.reduceat(alpha, heads), np.diff(heads, append=len(alpha)))
+        # The arc from vertex i to i + 1 (not across two runs): lower bound, then filter.
+        gap = v[1:] - v[:-1]
+        lower = (alpha[:-1] + alpha[1:] - _chord_angle(np.sqrt(np.einsum("ij,ij->i", gap, gap)))) / 2
+        del gap
+        worth = lower <= np.minimum(upper[:-1] * KEEP, limit) + EPS
+        worth[(off + size)[:-1]] = False  # a run's last vertex starts no arc
+        ia = np.flatnonzero(worth)
         pt = r_vert[ia]
         a, b = v[ia], v[ia + 1]
         ang = Arcs(a, b).distance(p[pt], np.arange(len(ia)))[0]
-        heads = np.flatnonzero(np.r_[True, pt[1:] != pt[:-1]])
-        best = np.repeat(np.minimum.reduceat(ang, heads), np.diff(np.r_[heads, len(ang)]))
+        heads = np.flatnonzero(np.diff(pt, prepend=-1))
+        best = np.repeat(np.minimum.reduceat(ang, heads), np.diff(heads, append=len(ang)))
         keep = np.flatnonzero((ang <= best * KEEP + EPS) & (ang <= limit))
-        run_of = np.repeat(runs, nv)[ia[keep]]
+        run_of = runs[np.searchsorted(off, ia[keep], side="right") - 1]
         pt, a, b = pt[keep], a[keep], b[keep]
         return pt, run_of, Arcs(a, b).closest(p[pt], np.arange(len(pt)))
 
