@@ -143,11 +143,10 @@ class BoundaryRuns:
         cap = radius_m / EARTH_RADIUS_M
         while len(first):
             rep = (first + last) // 2
-            rep_v = unit_vectors(self.x[rep], self.y[rep])
-            radius = self._radii(first, last, rep_v)
+            radius = self._radii(first, last, rep)
             cut = (radius > cap) & (last - first > 1)
             ok = ~cut
-            done_l.append((first[ok], last[ok], feature[ok], rep[ok], rep_v[ok], radius[ok]))
+            done_l.append((first[ok], last[ok], feature[ok], rep[ok], radius[ok]))
             # The halves in drawing order, so _radii's reduceat walks the vertices once.
             order = np.argsort(np.concatenate([first[cut], rep[cut]]), kind="stable")
             first, last, feature = (
@@ -155,16 +154,17 @@ class BoundaryRuns:
                 np.concatenate([rep[cut], last[cut]])[order],
                 np.tile(feature[cut], 2)[order],
             )
-        parts = [np.concatenate(x) if done_l else np.zeros(0) for x in zip(*done_l, strict=True)]
+        parts = [np.concatenate(x) for x in zip(*done_l, strict=True)]
         if not done_l:
-            parts = [np.zeros(0, np.int64)] * 4 + [np.zeros((0, 3)), np.zeros(0)]
-        self.first, self.last, self.feature, self.rep, rep_v, self.radius = parts
+            parts = [np.zeros(0, np.int64)] * 4 + [np.zeros(0)]
+        self.first, self.last, self.feature, self.rep, self.radius = parts
         self.widest = float(self.radius.max()) if len(self.radius) else 0.0
-        self.tree = cKDTree(rep_v, balanced_tree=False, compact_nodes=False)
+        rep_v = unit_vectors(self.x[self.rep], self.y[self.rep])
+        self.tree = cKDTree(rep_v.reshape(-1, 3), balanced_tree=False, compact_nodes=False)
 
-    def _radii(self, first: NDArray, last: NDArray, rep_v: NDArray) -> NDArray:
+    def _radii(self, first: NDArray, last: NDArray, rep: NDArray) -> NDArray:
         """Per run (vertices ``first`` .. ``last``), an angle from its representative
-        ``rep_v`` that holds all its arcs.
+        (vertex ``rep``) that holds all its arcs.
 
         The run's vertices lie in their lon/lat box. Along a parallel the angle from a
         point grows with the longitude difference (up to 180 degrees), and a meridian
@@ -173,6 +173,10 @@ class BoundaryRuns:
         farthest point of the box from the representative (inside it) is a corner. A cap
         under 90 degrees holds the minor arc between any two of its points, so a cap
         through the farthest corner holds every arc of the run.
+
+        The corner is found with the haversine, ``hav = sin^2(dlat / 2) + cos(lat_r)
+        cos(lat) sin^2(dlon / 2)``: at either latitude of the box the larger longitude
+        difference is the farther, so two latitudes and one longitude term suffice.
         """
         if not len(first):
             return np.zeros(0)
@@ -183,11 +187,13 @@ class BoundaryRuns:
         for col in (self.x, self.y):
             box += [np.minimum.reduceat(col, at)[::2], np.maximum.reduceat(col, at)[::2]]
         x0, x1, y0, y1 = box
-        far = np.zeros(len(x0))
-        for cx, cy in ((x0, y0), (x0, y1), (x1, y0), (x1, y1)):
-            gap = unit_vectors(cx, cy) - rep_v
-            far = np.maximum(far, np.einsum("ij,ij->i", gap, gap))
-        r = _chord_angle(np.sqrt(far)) + EPS
+        lon_r, lat_r = np.radians(self.x[rep]), np.radians(self.y[rep])
+        dlon = np.maximum(np.abs(np.radians(x0) - lon_r), np.abs(np.radians(x1) - lon_r))
+        s_lon = np.sin(dlon / 2) ** 2 * np.cos(lat_r)
+        hav = np.zeros(len(x0))
+        for lat in (np.radians(y0), np.radians(y1)):
+            hav = np.maximum(hav, np.sin((lat - lat_r) / 2) ** 2 + s_lon * np.cos(lat))
+        r = 2.0 * np.arcsin(np.minimum(np.sqrt(hav), 1.0)) + EPS
         small = (x1 - x0 < 90) & (y1 - y0 < 90) & (r < np.pi / 2)
         return np.where(small, r, np.pi)  # a run that big never prunes
 
