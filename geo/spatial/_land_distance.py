@@ -211,26 +211,25 @@ class BoundaryRuns:
         is asked again with ``4K``); of those, runs with ``angle - radius > theta`` are
         dropped."""
         n_runs = len(self.rep)
-        theta = np.full(len(p), np.nan)
+        d1, _ = self.tree.query(p, k=1, workers=-1)
+        theta = np.minimum(_chord_angle(d1) * KEEP + EPS, limit)
+        reach = theta + self.widest
         rows_l, runs_l = [], []
-        todo, kk = np.arange(len(p)), min(start_k, n_runs)
+        # Points in order of reach, in chunks: each chunk's search stops at its own
+        # largest reach (a few far points do not widen everyone's search).
+        todo, kk = np.argsort(reach, kind="stable"), min(start_k, n_runs)
         while len(todo):
             later = []
-            for sel in np.array_split(todo, min(len(todo), max(1, len(todo) * kk // CHUNK_ARCS))):
-                bound = np.inf
-                if not np.isnan(theta[sel]).any():
-                    bound = float(_angle_to_chord(theta[sel].max() + self.widest)) * (1 + 1e-9)
+            n_chunks = min(len(todo), max(8, len(todo) * kk // CHUNK_ARCS))
+            for sel in np.array_split(todo, n_chunks):
+                bound = float(_angle_to_chord(reach[sel].max())) * (1 + 1e-9)
                 d, c = self.tree.query(p[sel], k=kk, distance_upper_bound=bound, workers=-1)
                 d, c = d.reshape(len(sel), -1), c.reshape(len(sel), -1)
                 ang = _chord_angle(np.minimum(d, 2.0))
-                th = theta[sel]
-                fresh = np.isnan(th)
-                th[fresh] = np.minimum(ang[fresh, 0] * KEEP + EPS, limit)
-                theta[sel] = th
-                done = (kk >= n_runs) | (ang[:, -1] > th + self.widest)
+                done = (kk >= n_runs) | (ang[:, -1] > reach[sel])
                 later.append(sel[~done])
                 keep = (c < n_runs) & done[:, None]
-                keep[keep] = ang[keep] - self.radius[c[keep]] <= th[np.nonzero(keep)[0]] + EPS
+                keep[keep] = ang[keep] - self.radius[c[keep]] <= theta[sel][np.nonzero(keep)[0]] + EPS
                 rows_l.append(np.broadcast_to(sel[:, None], keep.shape)[keep])
                 runs_l.append(c[keep])
             todo, kk = np.concatenate(later), min(kk * 4, n_runs)
