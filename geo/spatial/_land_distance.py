@@ -136,7 +136,7 @@ class BoundaryRuns:
         self.x, self.y, start = _densify(x, y, start, densify_deg)
         del x, y
         # Every ring with an arc starts as one run, vertices first .. last; a run wider
-        # than radius_m is cut at its representative (its middle vertex) into two.
+        # than radius_m is cut into about radius / radius_m runs of equal vertex counts.
         has = np.flatnonzero(np.diff(start) > 1)
         first, last, feature = start[:-1][has], start[1:][has] - 1, ring_feature[has]
         done_l: list[tuple[NDArray, ...]] = []
@@ -147,13 +147,12 @@ class BoundaryRuns:
             cut = (radius > cap) & (last - first > 1)
             ok = ~cut
             done_l.append((first[ok], last[ok], feature[ok], rep[ok], radius[ok]))
-            # The halves in drawing order, so _radii's reduceat walks the vertices once.
-            order = np.argsort(np.concatenate([first[cut], rep[cut]]), kind="stable")
-            first, last, feature = (
-                np.concatenate([first[cut], rep[cut]])[order],
-                np.concatenate([rep[cut], last[cut]])[order],
-                np.tile(feature[cut], 2)[order],
-            )
+            f, n_arcs = first[cut], last[cut] - first[cut]
+            m = np.clip(np.ceil(radius[cut] / cap), 2, n_arcs).astype(np.int64)
+            k = np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m)
+            feature = np.repeat(feature[cut], m)
+            f, n_arcs, m = np.repeat(f, m), np.repeat(n_arcs, m), np.repeat(m, m)
+            first, last = f + k * n_arcs // m, f + (k + 1) * n_arcs // m  # still in order
         parts = [np.concatenate(x) for x in zip(*done_l, strict=True)]
         if not done_l:
             parts = [np.zeros(0, np.int64)] * 4 + [np.zeros(0)]
@@ -180,12 +179,19 @@ class BoundaryRuns:
         """
         if not len(first):
             return np.zeros(0)
-        # reduceat over (first, last + 1) pairs: the even results are the runs' extremes.
-        at = np.stack([first, last + 1], axis=1).ravel()
-        at = at[:-1] if at[-1] >= len(self.x) else at
         box = []
-        for col in (self.x, self.y):
-            box += [np.minimum.reduceat(col, at)[::2], np.maximum.reduceat(col, at)[::2]]
+        size = last - first + 1
+        if size.sum() < len(self.x) // 2:  # few runs: gather their vertices, then reduce
+            off = np.cumsum(size) - size
+            vert = np.repeat(first - off, size) + np.arange(int(size.sum()))
+            for col in (self.x, self.y):
+                c = col[vert]
+                box += [np.minimum.reduceat(c, off), np.maximum.reduceat(c, off)]
+        else:  # reduceat over (first, last + 1) pairs (in order): the even results
+            at = np.stack([first, last + 1], axis=1).ravel()
+            at = at[:-1] if at[-1] >= len(self.x) else at
+            for col in (self.x, self.y):
+                box += [np.minimum.reduceat(col, at)[::2], np.maximum.reduceat(col, at)[::2]]
         x0, x1, y0, y1 = box
         lon_r, lat_r = np.radians(self.x[rep]), np.radians(self.y[rep])
         dlon = np.maximum(np.abs(np.radians(x0) - lon_r), np.abs(np.radians(x1) - lon_r))
