@@ -309,8 +309,9 @@ def test_runs_holes_antimeridian_poles_and_cutoff():
     polar = shapely.box(-180.0, 88.0, 180.0, 89.0)  # a band round the pole, edges drawn in lon/lat
     long_edges = shapely.Polygon([(-100.0, 30.0), (-90.0, 30.0), (-95.0, 35.0)])  # densified
     land = gpd.GeoDataFrame(
-        {"agency": ["BLM", "NPS", "FWS", "DOD"], "unit_name": ["holed", "fiji", "polar", "long"]},
-        geometry=[holed, fiji, polar, long_edges],
+        {"agency": ["BLM", "NPS", "FWS", "DOD", "BLM"],
+         "unit_name": ["holed", "fiji", "polar", "long", "none"]},
+        geometry=[holed, fiji, polar, long_edges, shapely.Polygon()],  # an empty one last
         crs="EPSG:4326",
     )
     lon = np.array([-110.5, -110.55, 179.8, -179.7, 179.99, 170.0, 30.0, -95.0, -95.0, 0.0, -80.0])

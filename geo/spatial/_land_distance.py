@@ -60,11 +60,11 @@ def _rings(geometries) -> tuple[NDArray, NDArray, NDArray]:
     ring. A polygon without holes is its exterior ring, so only multi-part polygons and
     polygons with holes are split into rings (splitting is slow in shapely)."""
     geoms = np.asarray(geometries, dtype=object)
-    simple = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-    simple &= ~shapely.is_empty(geoms)
+    kinds = shapely.get_type_id(geoms)  # -1 for None; an empty polygon has no vertices
+    simple = (kinds == 3) & (shapely.get_num_interior_rings(geoms) == 0)
     parts = [geoms[simple]]
     owner = [np.flatnonzero(simple)]
-    rest = np.flatnonzero(~simple & ~shapely.is_missing(geoms))
+    rest = np.flatnonzero(~simple & (kinds >= 0))
     if len(rest):
         polys, of = shapely.get_parts(geoms[rest], return_index=True)
         rings, ring_of = shapely.get_rings(polys, return_index=True)
