@@ -203,22 +203,16 @@ class BoundaryRuns:
         small = (x1 - x0 < 90) & (y1 - y0 < 90) & (r < np.pi / 2)
         return np.where(small, r, np.pi)  # a run that big never prunes
 
-    def _candidate_runs(
-        self, p: NDArray, limit: float, start_k: int = 16
-    ) -> tuple[NDArray, NDArray, NDArray]:
-        """Per point, ``theta`` (an angle within which lie all arcs the exact step keeps)
-        and the (point, run) pairs whose run may hold an arc within ``theta``.
+    def _candidate_runs(self, p: NDArray, theta: NDArray, start_k: int = 16) -> tuple[NDArray, NDArray]:
+        """The (point, run) pairs whose run may hold an arc within ``theta`` (angle, per
+        point) of the point.
 
-        The nearest representative is a boundary vertex, so its angle ``U`` bounds the
-        best arc angle from above, and kept arcs lie within ``theta = U * KEEP``. A run's
-        arcs lie within its radius of its representative, so every run that may hold
-        one is among the representatives within ``theta + widest``: they are fetched
-        nearest first, ``K`` at a time, until the ``K``-th is beyond that (else the point
-        is asked again with ``4K``); of those, runs with ``angle - radius > theta`` are
+        A run's arcs lie within its radius of its representative, so every such run is
+        among the representatives within ``theta + widest``: they are fetched nearest
+        first, ``K`` at a time, until the ``K``-th is beyond that (else the point is
+        asked again with ``4K``); of those, runs with ``angle - radius > theta`` are
         dropped."""
         n_runs = len(self.rep)
-        d1, _ = self.tree.query(p, k=1, workers=-1)
-        theta = np.minimum(_chord_angle(d1) * KEEP + EPS, limit)
         reach = theta + self.widest
         rows_l, runs_l = [], []
         # Points in order of reach, in chunks: each chunk's search stops at its own
@@ -239,7 +233,7 @@ class BoundaryRuns:
                 rows_l.append(np.broadcast_to(sel[:, None], keep.shape)[keep])
                 runs_l.append(c[keep])
             todo, kk = np.concatenate(later), min(kk * 4, n_runs)
-        return theta, np.concatenate(rows_l), np.concatenate(runs_l)
+        return np.concatenate(rows_l), np.concatenate(runs_l)
 
     def _measure(self, p: NDArray, rows: NDArray, runs: NDArray, limit: float):
         """For (point, run) pairs grouped by point, the arcs whose spherical angle is
@@ -275,8 +269,25 @@ class BoundaryRuns:
         best = np.repeat(np.minimum.reduceat(ang, heads), np.diff(heads, append=len(ang)))
         keep = np.flatnonzero((ang <= best * KEEP + EPS) & (ang <= limit))
         run_of = runs[np.searchsorted(off, ia[keep], side="right") - 1]
-        pt, a, b = pt[keep], a[keep], b[keep]
-        return pt, run_of, Arcs(a, b).closest(p[pt], np.arange(len(pt)))
+        return pt[keep], run_of, ang[keep], a[keep], b[keep]
+
+    def _measure_all(self, p: NDArray, rows: NDArray, runs: NDArray, limit: float) -> list[NDArray]:
+        """:meth:`_measure` in chunks of whole points, about CHUNK_ARCS vertices each."""
+        size = self.last[runs] - self.first[runs] + 1
+        csize = np.concatenate([[0], np.cumsum(size)])
+        group = np.r_[np.flatnonzero(np.diff(rows, prepend=-1)), len(rows)]
+        parts = []
+        lo = 0
+        while lo < len(runs):
+            hi = len(runs)
+            if csize[-1] - csize[lo] > CHUNK_ARCS:
+                hi = int(group[np.searchsorted(csize[group], csize[lo] + CHUNK_ARCS)].clip(lo + 1))
+                hi = int(group[np.searchsorted(group, hi)])
+            parts.append(self._measure(p, rows[lo:hi], runs[lo:hi], limit))
+            lo = hi
+        if not parts:
+            return [np.zeros(0, np.int64)] * 2 + [np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3))]
+        return [np.concatenate(x) for x in zip(*parts, strict=True)]
 
     def nearest(self, lon: NDArray, lat: NDArray, max_distance_m: float | None = None):
         """The nearest boundary of each point (lon/lat degrees): ``(point, feature,
@@ -288,24 +299,25 @@ class BoundaryRuns:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         limit = np.inf if max_distance_m is None else max_distance_m / EARTH_RADIUS_M * (1 + SPHERE_SLACK)
         p = unit_vectors(lon, lat)
-        _, rows, runs = self._candidate_runs(p, limit)
-        size = self.last[runs] - self.first[runs] + 1
-        csize = np.concatenate([[0], np.cumsum(size)])
-        # Pairs come grouped by point: measure whole points, about CHUNK_ARCS vertices at once.
-        group = np.r_[np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]), len(rows)]
-        pt_l, ft_l, d_l = [], [], []
-        lo = 0
-        while lo < len(runs):
-            hi = int(group[np.searchsorted(csize[group], csize[lo] + CHUNK_ARCS)].clip(lo + 1)) \
-                if csize[-1] - csize[lo] > CHUNK_ARCS else len(runs)
-            hi = int(group[np.searchsorted(group, hi)])
-            pt, run_of, closest = self._measure(p, rows[lo:hi], runs[lo:hi], limit)
-            clon, clat = lonlat(closest)
-            pt_l.append(pt)
-            ft_l.append(self.feature[run_of])
-            d_l.append(GEOD.inv(lon[pt], lat[pt], clon, clat)[2])
-            lo = hi
-        pt, ft, dist = (np.concatenate(x) for x in (pt_l, ft_l, d_l))
+        # First the run of each point's nearest representative (a boundary vertex, so its
+        # angle bounds the best arc): its best arc bounds the answer more tightly. Every
+        # arc kept in the end lies within KEEP of that bound, so only runs that may hold
+        # one are then fetched and measured.
+        d1, j1 = self.tree.query(p, k=1, workers=-1)
+        near = self._measure_all(p, np.arange(n), j1, limit)
+        bound = _chord_angle(d1)
+        np.minimum.at(bound, near[0], near[2])
+        theta = np.minimum(bound * KEEP + EPS, limit)
+        rows, runs = self._candidate_runs(p, theta)
+        other = runs != j1[rows]
+        rest = self._measure_all(p, rows[other], runs[other], limit)
+        pt, run_of, ang, a, b = (np.concatenate(x) for x in zip(near, rest, strict=True))
+        best = np.full(n, np.inf)
+        np.minimum.at(best, pt, ang)
+        keep = (ang <= best[pt] * KEEP + EPS) & (ang <= limit)
+        pt, ft, a, b = pt[keep], self.feature[run_of[keep]], a[keep], b[keep]
+        clon, clat = lonlat(Arcs(a, b).closest(p[pt], np.arange(len(pt))))
+        dist = GEOD.inv(lon[pt], lat[pt], clon, clat)[2]
         # Per point the smallest distance, ties to the lower feature (as FeatureIndex).
         order = np.lexsort((ft, dist, pt))
         pt, ft, dist = pt[order], ft[order], dist[order]
