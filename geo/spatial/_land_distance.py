@@ -44,6 +44,10 @@ CHUNK_ARCS = 1_000_000
 CHUNK_VERTICES = 1_000_000
 """Vertices converted to unit vectors at once (bounds the temporaries)."""
 
+CONVERT_ALL_MAX = 10_000_000
+"""Largest layer (vertices) held as unit vectors (24 bytes each) when a search would
+convert more vertices than that one at a time."""
+
 
 def _chord_angle(chord: NDArray) -> NDArray:
     """Angle (radians) on the unit sphere of a chord length."""
@@ -160,6 +164,23 @@ class BoundaryRuns:
         self.widest = float(self.radius.max()) if len(self.radius) else 0.0
         rep_v = unit_vectors(self.x[self.rep], self.y[self.rep])
         self.tree = cKDTree(rep_v.reshape(-1, 3), balanced_tree=False, compact_nodes=False)
+        self._v: NDArray | None = None  # every vertex as a unit vector, once worth it
+
+    def _vectors(self, vert: NDArray) -> NDArray:
+        """Unit vectors of vertices: converted as asked, or gathered once every vertex
+        has been converted (:meth:`nearest` does that when a search would convert more
+        vertices than the layer has)."""
+        if self._v is not None:
+            return self._v[vert]
+        return unit_vectors(self.x[vert], self.y[vert])
+
+    def _convert_all(self) -> None:
+        if self._v is None:
+            n = len(self.x)
+            self._v = np.empty((n, 3))
+            for s in range(0, n, CHUNK_VERTICES):
+                e = min(s + CHUNK_VERTICES, n)
+                self._v[s:e] = unit_vectors(self.x[s:e], self.y[s:e])
 
     def _radii(self, first: NDArray, last: NDArray, rep: NDArray) -> NDArray:
         """Per run (vertices ``first`` .. ``last``), an angle from its representative
@@ -249,7 +270,7 @@ class BoundaryRuns:
         off = np.cumsum(nv) - nv
         vert = np.repeat(self.first[runs] - off, nv) + np.arange(int(nv.sum()))
         r_vert = np.repeat(rows, nv)
-        v = unit_vectors(self.x[vert], self.y[vert])
+        v = self._vectors(vert)
         gap = v - p[r_vert]
         alpha = _chord_angle(np.sqrt(np.einsum("ij,ij->i", gap, gap)))
         # Each point's vertices are contiguous: the nearest of them, spread back.
@@ -310,12 +331,28 @@ class BoundaryRuns:
         theta = np.minimum(bound * KEEP + EPS, limit)
         rows, runs = self._candidate_runs(p, theta)
         other = runs != j1[rows]
+        # Far from dense boundaries many long runs are opened: convert the layer once
+        # (unless it is too big to hold as vectors).
+        asked = int((self.last[runs[other]] - self.first[runs[other]] + 1).sum())
+        if len(self.x) < asked and len(self.x) <= CONVERT_ALL_MAX:
+            self._convert_all()
         rest = self._measure_all(p, rows[other], runs[other], limit)
         pt, run_of, ang, a, b = (np.concatenate(x) for x in zip(near, rest, strict=True))
         best = np.full(n, np.inf)
         np.minimum.at(best, pt, ang)
         keep = (ang <= best[pt] * KEEP + EPS) & (ang <= limit)
-        pt, ft, a, b = pt[keep], self.feature[run_of[keep]], a[keep], b[keep]
+        pt, ft, a, b, ang = pt[keep], self.feature[run_of[keep]], a[keep], b[keep], ang[keep]
+        # Far from the land many arcs are within KEEP of the best. The arc nearest on the
+        # sphere, measured on the ellipsoid first, bounds the answer: an arc whose
+        # spherical metres, less the largest sphere-ellipsoid difference (SPHERE_SLACK),
+        # exceed that cannot be nearer, so it is not measured.
+        star = np.lexsort((ang, pt))
+        star = star[np.diff(pt[star], prepend=-1) != 0]
+        clon, clat = lonlat(Arcs(a[star], b[star]).closest(p[pt[star]], np.arange(len(star))))
+        bound = np.full(n, np.inf)
+        bound[pt[star]] = GEOD.inv(lon[pt[star]], lat[pt[star]], clon, clat)[2]
+        keep = ang * EARTH_RADIUS_M / (1 + SPHERE_SLACK) <= bound[pt] * (1 + 1e-9) + 1e-6
+        pt, ft, a, b = pt[keep], ft[keep], a[keep], b[keep]
         clon, clat = lonlat(Arcs(a, b).closest(p[pt], np.arange(len(pt))))
         dist = GEOD.inv(lon[pt], lat[pt], clon, clat)[2]
         # Per point the smallest distance, ties to the lower feature (as FeatureIndex).
