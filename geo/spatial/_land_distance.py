@@ -2,22 +2,29 @@
 
 :class:`geo.spatial.nearest.FeatureIndex` puts every arc of every boundary into a
 KD-tree: right for rail lines queried many times, but for ``distance_to_land`` (a
-PAD-US-sized layer of millions of arcs, each queried by a few points) building that
-tree costs more than the search. Here the boundaries are cut into runs of
-consecutive arcs (about ``spacing_m`` long) and only the runs go into a KD-tree:
+PAD-US-sized layer of millions of arcs, each asked about by a few points) building
+that tree costs more than the search. Here each ring is cut into runs of consecutive
+arcs, each within about ``radius_m`` of its representative, and only the runs go
+into a KD-tree (of unit vectors):
 
 - a run's *representative* is one of its own vertices, so the angle from a point to
   it bounds the point's distance to the boundary from above;
-- a run's *radius* is the largest angle from the representative to any of its
-  vertices. A spherical cap of radius under 90 degrees contains the minor
-  great-circle arc between any two of its points, so every point of every arc of the
-  run lies within the radius, and ``angle(point, representative) - radius`` bounds
-  the distance to the run from below.
+- a run's *radius* bounds the angle from the representative to any point of its
+  arcs (the far corner of the run's lon/lat box; see :meth:`BoundaryRuns._radii`),
+  so ``angle(point, representative) - radius`` bounds the distance to the run from
+  below.
 
-Per point, the nearest representative gives an upper bound ``U``; the arcs the exact
-step keeps lie within ``U`` times a slack (below), so only runs whose lower bound is
-within that are opened, and their arcs measured with the same arc maths, the same
-sphere-to-ellipsoid step and the same tie-break as ``FeatureIndex.query(k=1)``.
+Per point: the run of the nearest representative is measured first, and its best
+arc (an upper bound on the best of all) sets ``theta``, that bound times ``KEEP``;
+only runs whose lower bound is within ``theta`` are then opened. Inside a run a
+vertex bound, ``(angle(a) + angle(b) - length) / 2`` for arc ``a``-``b``, skips most
+arcs before the exact arc distance (:class:`geo.spatial.nearest.Arcs`). As in
+``FeatureIndex.query(k=1)``, the arcs within ``KEEP`` of the best spherical angle
+are measured on the WGS 84 ellipsoid (at the closest point found on the sphere),
+ties going to the lower feature; here the arc nearest on the sphere is measured
+first, and arcs that cannot come nearer than it on the ellipsoid (their spherical
+metres over ``1 + SPHERE_SLACK``) are not measured. The arcs are the same (edges
+densified in lon/lat at ``densify_deg`` as there), so the answers are the same.
 """
 
 from __future__ import annotations
