@@ -14,17 +14,19 @@ into a KD-tree (of unit vectors):
   so ``angle(point, representative) - radius`` bounds the distance to the run from
   below.
 
-Per point: the run of the nearest representative is measured first, and its best
-arc (an upper bound on the best of all) sets ``theta``, that bound times ``KEEP``;
-only runs whose lower bound is within ``theta`` are then opened. Inside a run a
-vertex bound, ``(angle(a) + angle(b) - length) / 2`` for arc ``a``-``b``, skips most
-arcs before the exact arc distance (:class:`geo.spatial.nearest.Arcs`). As in
-``FeatureIndex.query(k=1)``, the arcs within ``KEEP`` of the best spherical angle
-are measured on the WGS 84 ellipsoid (at the closest point found on the sphere),
-ties going to the lower feature; here the arc nearest on the sphere is measured
-first, and arcs that cannot come nearer than it on the ellipsoid (their spherical
-metres over ``1 + SPHERE_SLACK``) are not measured. The arcs are the same (edges
-densified in lon/lat at ``densify_deg`` as there), so the answers are the same.
+Per point: the run of the nearest representative is measured first, and its arc
+nearest on the sphere measured on the ellipsoid, ``E``; spherical metres exceed
+ellipsoidal ones by under ``SPHERE_SLACK``, so only runs whose lower bound is within
+``theta = E (1 + SPHERE_SLACK) / R`` can hold a nearer arc, and only they are opened.
+Inside a run a vertex bound, ``(angle(a) + angle(b) - length) / 2`` for arc
+``a``-``b``, skips most arcs before the exact arc distance
+(:class:`geo.spatial.nearest.Arcs`). As in ``FeatureIndex.query(k=1)``, the candidate
+arcs are measured on the WGS 84 ellipsoid at the closest point found on the sphere,
+ties going to the lower feature, after the same bound from the arc nearest on the
+sphere of all has dropped those that cannot come nearer. The arcs are the same (edges
+densified in lon/lat at ``densify_deg`` as there), and any arc nearer on the
+ellipsoid than the answer here would have been measured, so the answer is never
+farther than ``FeatureIndex``'s, and in practice the same to the metre.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ from scipy.spatial import cKDTree
 from geo.spatial.nearest import EARTH_RADIUS_M, GEOD, SPHERE_SLACK, Arcs, lonlat, unit_vectors
 
 KEEP = (1.0 + SPHERE_SLACK) ** 2
-"""Arcs within this factor of a point's best spherical angle are measured on the
-ellipsoid. ``FeatureIndex.query(k=1)`` keeps arcs up to ``best * slack`` for sure and,
-depending on its search order, some up to ``best * slack**2``; keeping all of the
-latter measures a superset of its arcs, so the answer is never farther than its."""
+"""Arcs beyond this factor of a point's best spherical angle (or of its nearest vertex)
+are dropped unmeasured on the ellipsoid. Spherical and ellipsoidal metres differ by
+under SPHERE_SLACK, so such an arc is at least ``S_best R (1 + SPHERE_SLACK)`` away on
+the ellipsoid, which the best arc is not beyond. (``FeatureIndex.query(k=1)`` keeps the
+arcs up to ``best * KEEP`` it has found; it measures no arc that is dropped here.)"""
 
 EPS = 1e-12
 """Angle (radians, ~6 micrometres) added to every bound against rounding."""
@@ -317,6 +320,18 @@ class BoundaryRuns:
             return [np.zeros(0, np.int64)] * 2 + [np.zeros(0), np.zeros((0, 3)), np.zeros((0, 3))]
         return [np.concatenate(x) for x in zip(*parts, strict=True)]
 
+    @staticmethod
+    def _ellipsoid_bound(lon, lat, p, pt, run_of, ang, a, b) -> NDArray:
+        """Per point, geodesic metres to the closest point of its arc nearest on the
+        sphere (among arcs ``a``-``b`` of points ``pt``): an upper bound on the answer
+        (inf for points without arcs)."""
+        star = np.lexsort((ang, pt))
+        star = star[np.diff(pt[star], prepend=-1) != 0]
+        clon, clat = lonlat(Arcs(a[star], b[star]).closest(p[pt[star]], np.arange(len(star))))
+        out = np.full(len(lon), np.inf)
+        out[pt[star]] = GEOD.inv(lon[pt[star]], lat[pt[star]], clon, clat)[2]
+        return out
+
     def nearest(self, lon: NDArray, lat: NDArray, max_distance_m: float | None = None):
         """The nearest boundary of each point (lon/lat degrees): ``(point, feature,
         distance_m)``, one row per point with a boundary within ``max_distance_m``;
@@ -328,14 +343,15 @@ class BoundaryRuns:
         limit = np.inf if max_distance_m is None else max_distance_m / EARTH_RADIUS_M * (1 + SPHERE_SLACK)
         p = unit_vectors(lon, lat)
         # First the run of each point's nearest representative (a boundary vertex, so its
-        # angle bounds the best arc): its best arc bounds the answer more tightly. Every
-        # arc kept in the end lies within KEEP of that bound, so only runs that may hold
-        # one are then fetched and measured.
-        d1, j1 = self.tree.query(p, k=1, workers=-1)
+        # angle bounds the best arc). Its arc nearest on the sphere, measured on the
+        # ellipsoid, bounds the answer, E. Spherical metres are at most SPHERE_SLACK over
+        # ellipsoidal ones, so an arc that could be nearer than E is within
+        # E * (1 + SPHERE_SLACK) / R on the sphere: only runs that may hold one are then
+        # fetched and measured.
+        _, j1 = self.tree.query(p, k=1, workers=-1)
         near = self._measure_all(p, np.arange(n), j1, limit)
-        bound = _chord_angle(d1)
-        np.minimum.at(bound, near[0], near[2])
-        theta = np.minimum(bound * KEEP + EPS, limit)
+        reach = (1 + SPHERE_SLACK) / EARTH_RADIUS_M * (1 + 1e-9)
+        theta = np.minimum(self._ellipsoid_bound(lon, lat, p, *near) * reach + EPS, limit)
         rows, runs = self._candidate_runs(p, theta)
         other = runs != j1[rows]
         # Far from dense boundaries many long runs are opened: convert the layer once
@@ -345,21 +361,11 @@ class BoundaryRuns:
             self._convert_all()
         rest = self._measure_all(p, rows[other], runs[other], limit)
         pt, run_of, ang, a, b = (np.concatenate(x) for x in zip(near, rest, strict=True))
-        best = np.full(n, np.inf)
-        np.minimum.at(best, pt, ang)
-        keep = (ang <= best[pt] * KEEP + EPS) & (ang <= limit)
-        pt, ft, a, b, ang = pt[keep], self.feature[run_of[keep]], a[keep], b[keep], ang[keep]
-        # Far from the land many arcs are within KEEP of the best. The arc nearest on the
-        # sphere, measured on the ellipsoid first, bounds the answer: an arc whose
-        # spherical metres, less the largest sphere-ellipsoid difference (SPHERE_SLACK),
-        # exceed that cannot be nearer, so it is not measured.
-        star = np.lexsort((ang, pt))
-        star = star[np.diff(pt[star], prepend=-1) != 0]
-        clon, clat = lonlat(Arcs(a[star], b[star]).closest(p[pt[star]], np.arange(len(star))))
-        bound = np.full(n, np.inf)
-        bound[pt[star]] = GEOD.inv(lon[pt[star]], lat[pt[star]], clon, clat)[2]
-        keep = ang * EARTH_RADIUS_M / (1 + SPHERE_SLACK) <= bound[pt] * (1 + 1e-9) + 1e-6
-        pt, ft, a, b = pt[keep], ft[keep], a[keep], b[keep]
+        # The same bound from the arc nearest on the sphere of all: arcs that cannot come
+        # nearer than it on the ellipsoid are not measured there.
+        bound = self._ellipsoid_bound(lon, lat, p, pt, run_of, ang, a, b)
+        keep = (ang * (EARTH_RADIUS_M / (1 + SPHERE_SLACK)) <= bound[pt] * (1 + 1e-9) + 1e-6) & (ang <= limit)
+        pt, ft, a, b = pt[keep], self.feature[run_of[keep]], a[keep], b[keep]
         clon, clat = lonlat(Arcs(a, b).closest(p[pt], np.arange(len(pt))))
         dist = GEOD.inv(lon[pt], lat[pt], clon, clat)[2]
         # Per point the smallest distance, ties to the lower feature (as FeatureIndex).
