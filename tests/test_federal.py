@@ -14,7 +14,10 @@ from pyproj import Geod
 
 from geo import DataError, load_sites
 from geo.io.federal_land import read_federal_land
+from geo.spatial import _land_distance
+from geo.spatial._land_distance import BoundaryRuns
 from geo.spatial.federal import distance_to_land, federal_area_within, on_federal_land
+from geo.spatial.nearest import FeatureIndex
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 PADUS = REAL / "padus3-state-subsets-potamap"
@@ -235,3 +238,121 @@ def test_blm_sma_and_usfs_schemas(tmp_path):
     forests.to_file(tmp_path / "S_USA.AdministrativeForest.shp")
     usfs = read_federal_land(tmp_path / "S_USA.AdministrativeForest.shp")
     assert usfs.loc[0, "agency"] == "USFS" and usfs.loc[0, "unit_name"] == "Tonto National Forest"
+
+
+# distance_to_land searches boundaries as runs of arcs (geo.spatial._land_distance);
+# the reference is the arc index over every arc (FeatureIndex), same arc maths.
+
+
+def _arc_index(land, lon, lat, max_distance_m=None):
+    pts = shapely.points(lon, lat)
+    res = FeatureIndex(land.geometry.values).query(pts, k=1, max_distance_m=max_distance_m)
+    dist, feature = np.full(len(lon), np.nan), np.full(len(lon), -1)
+    dist[res.point], feature[res.point] = res.distance_m, res.feature
+    return dist, feature
+
+
+def _runs(land, lon, lat, max_distance_m=None, **kw):
+    point, feature, d = BoundaryRuns(land.geometry.values, **kw).nearest(lon, lat, max_distance_m)
+    dist, feat = np.full(len(lon), np.nan), np.full(len(lon), -1)
+    dist[point], feat[point] = d, feature
+    return dist, feat
+
+
+def _same_answer(land, lon, lat, dist, feature, ref_dist, ref_feature):
+    assert np.array_equal(np.isnan(dist), np.isnan(ref_dist))
+    ok = ~np.isnan(dist)
+    # Never farther than the arc index (a superset of its arcs is measured), and the same
+    # to 0.01 % or 0.5 m.
+    assert np.all(dist[ok] <= ref_dist[ok] + 1e-6)
+    assert np.allclose(dist[ok], ref_dist[ok], rtol=1e-4, atol=0.5)
+    # The same unit, or one whose boundary is as near (overlapping units share edges).
+    other = ok & (feature != ref_feature)
+    for i in np.flatnonzero(other):
+        d = boundary_distance(lon[i], lat[i], land.geometry.values[feature[i]], step=0.0005)
+        assert d == pytest.approx(dist[i], rel=1e-3, abs=2.0)
+
+
+@pytest.mark.parametrize(
+    ("radius_m", "chunk", "start_k"), [(3_000.0, None, 16), (200.0, 700, 1), (80_000.0, None, 2)]
+)
+def test_runs_match_the_arc_index_on_padus(nm, nv, radius_m, chunk, start_k, monkeypatch):
+    """Real PAD-US (multi-polygons, holes, overlapping units), points near and far; the
+    run size, the chunking and the first fetch size change the work, not the answer."""
+    if chunk:
+        monkeypatch.setattr(_land_distance, "CHUNK_ARCS", chunk)
+    monkeypatch.setattr(BoundaryRuns._candidate_runs, "__defaults__", (start_k,))
+    land = gpd.GeoDataFrame(pd.concat([nm, nv], ignore_index=True), crs="EPSG:4326")
+    rng = np.random.default_rng(11)
+    lon = np.r_[rng.uniform(-121, -102, 400), -75.0, 2.35, 151.2, 0.0, -110.0]
+    lat = np.r_[rng.uniform(30, 43, 400), 40.0, 48.85, -33.9, 89.9, -89.0]
+    off = ~on_federal_land(gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=4326), land)[
+        "on_federal_land"
+    ].to_numpy()
+    lon, lat = lon[off], lat[off]
+    assert off.sum() > 300
+    dist, feature = _runs(land, lon, lat, radius_m=radius_m)
+    ref_dist, ref_feature = _arc_index(land, lon, lat)
+    _same_answer(land, lon, lat, dist, feature, ref_dist, ref_feature)
+    assert dist.max() > 10_000_000  # Sydney and the South Pole are a long way off
+    for i in rng.choice(len(lon), 4, replace=False):
+        ref = boundary_distance(lon[i], lat[i], land.geometry.values[feature[i]])
+        assert dist[i] == pytest.approx(ref, rel=1e-3, abs=2.0)
+
+
+def test_runs_holes_antimeridian_poles_and_cutoff():
+    ring = shapely.box(-111.0, 33.0, -110.0, 34.0)
+    holed = ring.difference(shapely.box(-110.6, 33.4, -110.4, 33.6))
+    fiji = shapely.MultiPolygon(
+        [shapely.box(178.0, -18.0, 179.5, -17.0), shapely.box(-179.5, -18.0, -178.0, -17.0)]
+    )
+    polar = shapely.box(-180.0, 88.0, 180.0, 89.0)  # a band round the pole, edges drawn in lon/lat
+    long_edges = shapely.Polygon([(-100.0, 30.0), (-90.0, 30.0), (-95.0, 35.0)])  # densified
+    land = gpd.GeoDataFrame(
+        {"agency": ["BLM", "NPS", "FWS", "DOD", "BLM"],
+         "unit_name": ["holed", "fiji", "polar", "long", "none"]},
+        geometry=[holed, fiji, polar, long_edges, shapely.Polygon()],  # an empty one last
+        crs="EPSG:4326",
+    )
+    lon = np.array([-110.5, -110.55, 179.8, -179.7, 179.99, 170.0, 30.0, -95.0, -95.0, 0.0, -80.0])
+    lat = np.array([33.5, 33.45, -17.5, -17.5, -16.9, -17.5, 87.5, 29.9, 35.5, 0.0, 25.0])
+    dist, feature = _runs(land, lon, lat, radius_m=2_000.0)
+    ref_dist, ref_feature = _arc_index(land, lon, lat)
+    _same_answer(land, lon, lat, dist, feature, ref_dist, ref_feature)
+    # In the hole: 0.1 degree of longitude to its edge; across the antimeridian.
+    assert feature[:2].tolist() == [0, 0]
+    assert dist[0] == pytest.approx(GEOD.inv(-110.5, 33.5, -110.4, 33.5)[2], rel=1e-4)
+    assert feature[2:6].tolist() == [1, 1, 1, 1] and dist[3] < dist[2]
+    assert feature[6] == 2 and dist[6] == pytest.approx(55_800, rel=3e-3)
+    for i in range(len(lon)):
+        ref = boundary_distance(lon[i], lat[i], land.geometry.values[feature[i]])
+        assert dist[i] == pytest.approx(ref, rel=1e-3, abs=2.0)
+    # A cut-off: NaN beyond it, the same metres within it, as the arc index.
+    cut_dist, cut_feature = _runs(land, lon, lat, max_distance_m=60_000.0)
+    ref_dist, ref_feature = _arc_index(land, lon, lat, max_distance_m=60_000.0)
+    _same_answer(land, lon, lat, cut_dist, cut_feature, ref_dist, ref_feature)
+    assert np.isnan(cut_dist[9]) and (np.isnan(cut_dist) == (dist > 60_000.0)).all()
+    sites = gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=4326)
+    near = distance_to_land(sites, land, max_distance_m=60_000.0)
+    assert np.allclose(near["distance_m"].to_numpy(), cut_dist, equal_nan=True)
+    assert near["unit"].iloc[2] == "fiji" and near["unit"].iloc[9] is None
+
+
+def test_runs_on_generated_land_match_the_arc_index():
+    """The benchmark's PAD-US-like layer (smaller): overlapping 48-gons."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "benchmarks" / "bench_federal.py"
+    spec = importlib.util.spec_from_file_location("bench_federal", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    land = bench.synthetic_land(3_000, 5)
+    rng = np.random.default_rng(6)
+    lon, lat = rng.uniform(-126, -66, 1500), rng.uniform(24, 50, 1500)
+    sites = gpd.GeoDataFrame(geometry=shapely.points(lon, lat), crs=4326)
+    near = distance_to_land(sites, land)
+    on = on_federal_land(sites, land)["on_federal_land"].to_numpy()
+    assert on.any() and (near["distance_m"].to_numpy()[on] == 0).all()
+    ref_dist, ref_feature = _arc_index(land, lon[~on], lat[~on])
+    feature = np.array([int(u.split()[1]) for u in near["unit"].to_numpy()[~on]])  # "unit {i}"
+    _same_answer(land, lon[~on], lat[~on], near["distance_m"].to_numpy()[~on], feature, ref_dist, ref_feature)

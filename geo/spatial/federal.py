@@ -2,7 +2,8 @@
 
 The land comes from :func:`geo.io.federal_land.read_federal_land` (one schema for
 PAD-US, BLM SMA, USFS, NPS and wilderness files, EPSG:4326). Distances are geodesic
-metres on WGS 84 (:mod:`geo.spatial.nearest`); areas are square metres in an
+metres on WGS 84 (the arc maths of :mod:`geo.spatial.nearest`, searched as in
+:mod:`geo.spatial._land_distance`); areas are square metres in an
 equal-area projection.
 """
 
@@ -15,7 +16,7 @@ import shapely
 from pyproj import Geod
 
 from geo.core.vocab import check_agency
-from geo.spatial.nearest import FeatureIndex
+from geo.spatial._land_distance import BoundaryRuns
 
 
 def _select(land: gpd.GeoDataFrame, agency: str | None) -> gpd.GeoDataFrame:
@@ -58,8 +59,12 @@ def land_hits(index: pd.Index, site_i: np.ndarray, agency: np.ndarray, unit: np.
             part = (
                 multi.loc[multi[field] != "", ["site", field]].drop_duplicates().sort_values(["site", field])
             )
-            text = part.groupby("site")[field].agg(";".join)
-            out.iloc[text.index.to_numpy(), col] = text.to_numpy()
+            # Joined per site by slicing the sorted values (a pandas groupby-join calls
+            # back into pandas for every one of the many small groups).
+            site, text = part["site"].to_numpy(), part[field].to_numpy(dtype=object)
+            head = np.flatnonzero(np.r_[True, site[1:] != site[:-1]])
+            ends = np.r_[head[1:], len(site)]
+            out.iloc[site[head], col] = [";".join(text[a:b]) for a, b in zip(head, ends, strict=True)]
     out["on_federal_land"] = out["federal_agency"].notna()
     out.index = index
     return out
@@ -80,16 +85,19 @@ def distance_to_land(
         return out
     inside = on_federal_land(sites, land)
     on = inside["on_federal_land"].to_numpy()
-    # Only sites off the land need the nearest boundary (on it the distance is 0).
+    # Only sites off the land need the nearest boundary (on it the distance is 0). The
+    # boundaries are searched as runs of arcs (geo.spatial._land_distance): a layer of
+    # millions of arcs, each asked about by a few sites, is not worth an index per arc.
     off = np.flatnonzero(~on)
     if len(off):
-        res = FeatureIndex(land.geometry.values).query(
-            sites.to_crs("EPSG:4326").geometry.values[off], k=1, max_distance_m=max_distance_m
+        pts = sites.to_crs("EPSG:4326").geometry.values[off]
+        point, feature, dist = BoundaryRuns(land.geometry.values).nearest(
+            shapely.get_x(pts), shapely.get_y(pts), max_distance_m=max_distance_m
         )
-        idx = sites.index[off[res.point]]
-        out.loc[idx, "distance_m"] = res.distance_m
-        out.loc[idx, "agency"] = land["agency"].to_numpy()[res.feature]
-        out.loc[idx, "unit"] = land["unit_name"].to_numpy()[res.feature]
+        rows = off[point]
+        out.iloc[rows, 0] = dist
+        out.iloc[rows, 1] = land["agency"].to_numpy()[feature]
+        out.iloc[rows, 2] = land["unit_name"].to_numpy()[feature]
     out.loc[on, "distance_m"] = 0.0
     out.loc[on, "agency"] = inside.loc[on, "federal_agency"]
     out.loc[on, "unit"] = inside.loc[on, "federal_unit"]
