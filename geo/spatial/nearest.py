@@ -47,10 +47,26 @@ EARTH_RADIUS_M = 6_371_008.8
 
 GEOD = Geod(ellps="WGS84")
 
-SPHERE_SLACK = 0.0068
-"""Largest relative difference between a spherical distance (geodetic latitudes on
-a sphere of the mean radius) and the WGS 84 geodesic, with margin (the ellipsoid's
-meridian and prime-vertical radii differ from the mean radius by under 0.34 %)."""
+WGS84_A = 6_378_137.0
+WGS84_F = 1 / 298.257223563
+WGS84_B = WGS84_A * (1 - WGS84_F)
+WGS84_E2 = WGS84_F * (2 - WGS84_F)
+
+LARGEST_RADIUS_M = WGS84_A**2 / WGS84_B
+"""The ellipsoid's largest radius of curvature (at the poles): a path of angle ``t``
+on the unit sphere, carried to the ellipsoid at the same longitudes and geodetic
+latitudes, is at most ``t`` times this long."""
+
+SMALLEST_RADIUS_M = WGS84_B**2 / WGS84_A
+"""The smallest radius of curvature (meridian at the equator): a geodesic, curving in
+space no more than a circle of this radius, is at most that circle's arc over its chord."""
+
+_CHORD_SAFE_M = 2 * WGS84_B * np.sin(0.6)
+"""Chords up to this are between points at most 1.21 rad apart as unit vectors, whose
+geodesic (under 7,800 km) is shorter than half that circle, where the arc bound holds."""
+
+_FAR_M = np.pi * LARGEST_RADIUS_M
+"""Longer than any geodesic distance on the ellipsoid."""
 
 
 def unit_vectors(lon: NDArray, lat: NDArray) -> NDArray:
@@ -70,6 +86,28 @@ def lonlat(v: NDArray) -> tuple[NDArray, NDArray]:
     lon = np.degrees(np.arctan2(v[:, 1], v[:, 0]))
     lat = np.degrees(np.arctan2(v[:, 2], np.hypot(v[:, 0], v[:, 1])))
     return lon, lat
+
+
+def _ecef(u: NDArray) -> NDArray:
+    """Earth-centred (ECEF) metres on the WGS 84 ellipsoid of unit vectors read as
+    geodetic latitude and longitude (as :func:`lonlat` reads them); no trigonometry."""
+    z = u[:, 2]
+    out = u * (WGS84_A / np.sqrt(1.0 - WGS84_E2 * z * z))[:, None]
+    out[:, 2] *= 1.0 - WGS84_E2
+    return out
+
+
+def _upper(chord: NDArray) -> NDArray:
+    """Upper bound (m) on the geodesic between ellipsoid points ``chord`` metres apart
+    (the chord itself is the lower bound)."""
+    arc = 2.0 * SMALLEST_RADIUS_M * np.arcsin(np.minimum(chord / (2.0 * SMALLEST_RADIUS_M), 1.0))
+    return np.where(chord <= _CHORD_SAFE_M, arc, _FAR_M)
+
+
+def _tol(bound: NDArray | float) -> NDArray:
+    """A bound widened by rounding (1e-9 relative and 1 mm): the pairs a bound cuts are
+    then strictly farther than the answer, never ties with it."""
+    return bound * (1 + 1e-9) + 1e-3
 
 
 def _normalise(v: NDArray) -> NDArray:
@@ -150,11 +188,16 @@ class Arcs:
         return np.where(inside, np.arcsin(np.minimum(s, 1.0)), ends), inside
 
     def closest(self, p: NDArray, j: NDArray) -> NDArray:
-        """The closest point (unit vector) on arcs ``j`` to points ``p``."""
-        _, inside = self.distance(p, j)
+        """The closest point (unit vector) on arcs ``j`` to points ``p`` (the foot on the
+        great circle when it falls inside the arc, as in :meth:`distance`, else the
+        nearer end)."""
         a, b, n = self.a[j], self.b[j], self._normal(j)
+        ab = _dot(a, b)
+        ap, bp = _dot(p, a), _dot(p, b)
+        has_length = _dot(n, n) > 0.5
+        inside = (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & has_length
         foot = _normalise(p - _dot(p, n)[:, None] * n)
-        end = np.where((_dot(p, a) >= _dot(p, b))[:, None], a, b)
+        end = np.where((ap >= bp)[:, None], a, b)
         return np.where(inside[:, None], foot, end)
 
 
@@ -183,14 +226,18 @@ class Nearest:
 
 
 @dataclass
-class _Clusters:
-    """Runs of consecutive arcs of one part: a KD-tree of each run's representative
-    midpoint, its feature, its radius (angle within which all its arcs lie), and the
-    arcs of run ``c`` as ``arcs[start[c]:start[c + 1]]``."""
+class _Runs:
+    """Runs of consecutive arcs of one part (at most ``max_arcs`` arcs, about
+    ``spacing_m`` long), grouped in classes by radius, each class with a KD-tree of
+    its runs' centres (ECEF metres; a run's centre is its middle arc's midpoint), so
+    that a search in a class of small runs is not widened by the layer's widest run.
+    The arcs of run ``c`` are ``arcs[start[c]:start[c + 1]]``."""
 
-    tree: cKDTree
+    classes: list[tuple[cKDTree, NDArray, float]]  # (tree, run ids, widest radius in m)
+    centre: NDArray
+    radius: NDArray  # m: every point of every arc of the run lies within it of the centre
+    rep_r: NDArray  # m: the same for the middle arc alone
     feature: NDArray
-    radius: NDArray
     start: NDArray
     arcs: NDArray
 
@@ -205,6 +252,18 @@ def _bound_of(bound: NDArray, members: NDArray, n: int) -> NDArray:
 def _lonlat_arrays(points) -> tuple[NDArray, NDArray]:
     geoms = np.asarray(points, dtype=object)
     return shapely.get_x(geoms), shapely.get_y(geoms)
+
+
+def _gap(u: NDArray, v: NDArray) -> NDArray:
+    """Row-wise Euclidean distances (ECEF metres)."""
+    d = u - v
+    return np.sqrt(_dot(d, d))
+
+
+def _expand(start: NDArray, size: NDArray) -> NDArray:
+    """``start[i] + 0 .. size[i] - 1`` for every i, concatenated."""
+    first = np.cumsum(size) - size
+    return np.repeat(start - first, size) + np.arange(int(size.sum()))
 
 
 class FeatureIndex:
@@ -237,7 +296,7 @@ class FeatureIndex:
         else:
             parts, owner = geoms, np.arange(len(geoms))
         coords, part_of = shapely.get_coordinates(parts, return_index=True)
-        self._part = part_of  # per arc (set below): clusters never join two parts
+        self._part = part_of  # per arc (set below): runs never join two parts
         self.is_points = bool(len(parts)) and bool(np.all(np.isin(shapely.get_type_id(parts), (0, 4))))
         if self.is_points:
             v = unit_vectors(coords[:, 0], coords[:, 1])
@@ -276,35 +335,37 @@ class FeatureIndex:
         norm = np.linalg.norm(mid, axis=1, keepdims=True)
         # An arc between antipodes has no midpoint; its first end stands in.
         mid = np.where(norm > 1e-12, mid / np.where(norm == 0, 1.0, norm), a)
-        # Half the longest arc's angle, from its chord (one arcsin, not one per arc).
+        # Half of each arc's angle, from its chord.
         d = a - b
-        self._chord2 = d[:, 0] ** 2 + d[:, 1] ** 2 + d[:, 2] ** 2
-        self._half_arc = np.arcsin(np.minimum(np.sqrt(self._chord2) / 2.0, 1.0))
-        self.half = float(np.arcsin(min(np.sqrt(self._chord2.max()) / 2.0, 1.0))) if len(mid) else 0.0
+        self._half_arc = np.arcsin(np.minimum(np.sqrt(_dot(d, d)) / 2.0, 1.0))
         self.mids = mid
-        self._clusters: _Clusters | None = None
+        # The search runs in ECEF metres on the ellipsoid: every point of an arc lies
+        # within ``_r`` of its midpoint's ECEF position (the arc's angle from its
+        # midpoint times the largest radius of curvature).
+        self._emid = _ecef(mid)
+        self._r = self._half_arc * (LARGEST_RADIUS_M * (1 + 1e-12))
+        self._rmax = float(self._r.max()) if len(mid) else 0.0
+        self._runs: _Runs | None = None
         self.arcs = Arcs.between(a, b)
         # Unbalanced, uncompacted trees build several times faster and query about as fast.
-        self.tree = cKDTree(mid, balanced_tree=False, compact_nodes=False)
+        self.tree = cKDTree(self._emid, balanced_tree=False, compact_nodes=False)
 
     @property
     def n_segments(self) -> int:
         return len(self.arcs)
 
-    def _per_feature(self, rows: NDArray, feature: NDArray, ang: NDArray, n: int, k: int):
-        """Per candidate pair, its (point, feature) group and that group's best angle;
-        per point, the k-th best feature angle (inf when fewer than k features)."""
+    def _per_feature(self, rows: NDArray, feature: NDArray, upper: NDArray, n: int, k: int):
+        """Per candidate pair, the best upper bound of its (point, feature) group; per
+        point, the k-th best feature's upper bound (inf when fewer than k features)."""
         if k == 1:
-            # The nearest feature only: the point's best arc bounds everything, and an arc
-            # within slack of it is kept whatever its feature (a superset, settled later
-            # on the ellipsoid), so no grouping by feature is needed.
+            # The nearest feature only: the point's best bound bounds every feature.
             kth = np.full(n, np.inf)
-            np.minimum.at(kth, rows, ang)
-            return kth[rows] * (1 + SPHERE_SLACK), kth
+            np.minimum.at(kth, rows, upper)
+            return kth[rows], kth
         width = self.n_features + 1
         codes, uniq = pd.factorize(rows.astype(np.int64) * width + feature)
         best = np.full(len(uniq), np.inf)
-        np.minimum.at(best, codes, ang)
+        np.minimum.at(best, codes, upper)
         pair_row = uniq // width
         kth = np.full(n, np.inf)
         order = np.lexsort((best, pair_row))
@@ -313,110 +374,114 @@ class FeatureIndex:
         kth[r1[rank == k - 1]] = b1[rank == k - 1]
         return best[codes], kth
 
-    def _reduce(
-        self,
-        p: NDArray,
-        rows: NDArray,
-        flat: NDArray,
-        n: int,
-        k: int,
-        limit: float,
-        ang: NDArray | None = None,
-    ):
-        """Arc distances for candidate pairs (holding every candidate of their points),
-        cut to the pairs worth measuring on the ellipsoid: arcs within SPHERE_SLACK of
-        their feature's best, for features within SPHERE_SLACK of the k-th best (the
-        sphere and the ellipsoid can disagree by that much)."""
-        if ang is None:
-            ang = self.arcs.distance(p[rows], flat)[0]
-        best, kth = self._per_feature(rows, self.feature[flat], ang, n, k)
-        slack = 1 + SPHERE_SLACK
-        keep = (ang <= best * slack + 1e-12) & (best <= kth[rows] * slack + 1e-12) & (ang <= limit)
-        return rows[keep], flat[keep]
+    def _measure(self, p: NDArray, xyz: NDArray, rows: NDArray, flat: NDArray, n: int, k: int, limit: float):
+        """Closest points of arcs ``flat`` to points ``rows``, cut to the pairs that may
+        hold a point's nearest distance to one of its ``k`` nearest features: the
+        chord to the closest point bounds that arc's geodesic from below,
+        :func:`_upper` of it from above."""
+        c = self.arcs.closest(p[rows], flat)
+        low = _gap(xyz[rows], _ecef(c))
+        best, kth = self._per_feature(rows, self.feature[flat], _upper(low), n, k)
+        keep = (low <= _tol(np.minimum(best, kth[rows]))) & (low <= limit)
+        return rows[keep], flat[keep], c[keep]
 
-    def _cluster_index(self, spacing_m: float = 10_000.0) -> _Clusters:
-        """Arcs grouped in runs along each part, about ``spacing_m`` long, each run
-        with a representative midpoint and a radius that holds all its arcs."""
-        if self._clusters is None:
+    def _run_index(self, spacing_m: float = 10_000.0, max_arcs: int = 16) -> _Runs:
+        """Arcs grouped in runs along each part (see :class:`_Runs`)."""
+        if self._runs is None:
             order = np.argsort(self._part, kind="stable")  # arcs in drawing order, by part
             part = self._part[order]
             n_parts = int(part.max()) + 1
             rank = np.arange(len(part)) - np.searchsorted(part, np.arange(n_parts))[part]
             n_arcs = np.bincount(part, minlength=n_parts)
-            arc = 2.0 * np.arcsin(np.minimum(np.sqrt(self._chord2[order]) / 2.0, 1.0))
-            length = np.bincount(part, weights=arc, minlength=n_parts)
-            stride = np.maximum(np.ceil(n_arcs / (np.ceil(length * EARTH_RADIUS_M / spacing_m) + 1)), 1)
-            stride = stride.astype(np.int64)
+            length = np.bincount(part, weights=2.0 * self._half_arc[order], minlength=n_parts)
+            stride = np.ceil(n_arcs / (np.ceil(length * EARTH_RADIUS_M / spacing_m) + 1))
+            stride = np.clip(stride, 1, max_arcs).astype(np.int64)
             per_part = -(-n_arcs // stride)
-            cluster = (np.cumsum(per_part) - per_part)[part] + rank // stride[part]
-            start = np.searchsorted(cluster, np.arange(int(per_part.sum()) + 1))
+            run = (np.cumsum(per_part) - per_part)[part] + rank // stride[part]
+            start = np.searchsorted(run, np.arange(int(per_part.sum()) + 1))
             size = np.diff(start)
             rep = order[start[:-1] + size // 2]  # the middle arc stands for its run
-            gap = self.mids[order] - self.mids[rep][cluster]
-            reach = 2.0 * np.arcsin(np.minimum(np.sqrt(_dot(gap, gap)) / 2.0, 1.0)) + arc / 2.0
-            radius = np.maximum.reduceat(reach, start[:-1]) if len(size) else np.zeros(0)
-            self._clusters = _Clusters(cKDTree(self.mids[rep]), self.feature[rep], radius,
-                                       start, order)
-        return self._clusters
+            centre = self._emid[rep]
+            reach = _gap(self._emid[order], centre[run]) + self._r[order]
+            radius = np.maximum.reduceat(reach, start[:-1]) * (1 + 1e-12) if len(size) else np.zeros(0)
+            # Classes of runs by radius (factors of 4 from 100 m).
+            cls = np.floor(np.log(np.maximum(radius, 100.0) / 100.0) / np.log(4.0)).astype(np.int64)
+            classes = []
+            for c in np.unique(cls):
+                ids = np.flatnonzero(cls == c)
+                classes.append((cKDTree(centre[ids]), ids, float(radius[ids].max())))
+            self._runs = _Runs(classes, centre, radius, self._r[rep], self.feature[rep], start, order)
+        return self._runs
 
-    def _candidates(self, p: NDArray, members: NDArray, bound: NDArray, k: int, limit: float):
+    def _candidates(self, p: NDArray, xyz: NDArray, members: NDArray, bound: NDArray, k: int, limit: float):
         """Arcs that may hold one of the ``k`` nearest features of each member point,
-        given ``bound`` (angle) on its k-th feature distance.
+        given ``bound`` (m) on its k-th feature distance, with their closest points.
 
-        Runs of arcs (:meth:`_cluster_index`) are fetched nearest first, ``K`` at a
-        time: a run's representative bounds its feature's distance from above, and the
-        run's radius bounds every arc in it from below. A point is complete once its
-        ``K``-th run is farther than its k-th feature's upper bound plus the largest
-        radius; the others are asked again with ``4K``. Only runs whose nearest possible
-        arc could beat both their feature's and the k-th feature's upper bounds are
-        opened, and their arcs measured (:meth:`_reduce`).
+        In each class of runs (:meth:`_run_index`) the nearest few runs are fetched:
+        a run's centre lies within ``rep_r`` of its middle arc, which bounds the run's
+        feature from above; with the bound of the k-th feature so found, every run of
+        the class whose centre is within that bound plus the class's widest radius is
+        fetched (in rounds, nearest first), and only runs whose radius lets them
+        beat their feature's and the k-th feature's bounds are opened. In an opened run,
+        an arc is measured only if its midpoint, less the arc's radius, could too.
         """
-        cl = self._cluster_index()
-        slack = 1 + SPHERE_SLACK
-        n_cl = len(cl.radius)
-        widest = float(cl.radius.max())
-        cap_all = _bound_of(np.minimum(bound, limit), members, len(p))
-        rows_l, flat_l = [], []
-        todo, kk = members, min(16 * k, n_cl)
-        while len(todo):
-            later = []
-            for sel in np.array_split(todo, max(1, len(todo) * kk // CHUNK_PAIRS)):
-                reach = _chord(np.minimum(cap_all[sel], np.pi) + widest)
-                md, c = cl.tree.query(p[sel], k=kk, distance_upper_bound=float(reach.max()), workers=-1)
-                md, c = md.reshape(len(sel), -1), c.reshape(len(sel), -1)
-                found = (c < n_cl) & (md <= reach[:, None])
-                rows = np.repeat(sel, kk)[found.ravel()]
-                cc = c[found]
-                upper = 2.0 * np.arcsin(np.minimum(md[found], 2.0) / 2.0)  # the rep lies on an arc
-                best, kth = self._per_feature(rows, cl.feature[cc], upper, len(p), k)
-                cap = np.minimum(kth * slack, cap_all)
-                last = 2.0 * np.arcsin(np.minimum(md[:, -1], 2.0) / 2.0)
-                done = (kk >= n_cl) | ~found[:, -1] | (last - widest > cap[sel])
-                later.append(sel[~done])
-                keep = done[np.repeat(np.arange(len(sel)), kk)[found.ravel()]]
-                lower = upper - cl.radius[cc]
-                keep &= (lower <= best * slack + 1e-12) & (lower <= cap[rows] + 1e-12)
-                rows, cc, best = rows[keep], cc[keep], best[keep]
-                size = cl.start[cc + 1] - cl.start[cc]
-                offset = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
-                arcs = cl.arcs[np.repeat(cl.start[cc], size) + offset]
-                r_arc = np.repeat(rows, size)
-                # Within an opened run, an arc is measured only if its midpoint bound
-                # (midpoint angle less half the arc) could beat the run's nearest
-                # midpoint, its feature's bound and the k-th feature's bound.
-                gap = p[r_arc] - self.mids[arcs]
-                mid = 2.0 * np.arcsin(np.minimum(np.sqrt(_dot(gap, gap)) / 2.0, 1.0))
-                first = np.cumsum(size) - size
-                run_best = np.minimum(np.minimum.reduceat(mid, first), best) if len(first) else best
-                near = (mid - self._half_arc[arcs] <= np.repeat(run_best, size) * slack + 1e-12) & \
-                    (mid - self._half_arc[arcs] <= cap[r_arc] + 1e-12)
-                r, f = self._reduce(p, r_arc[near], arcs[near], len(p), k, limit)
-                rows_l.append(r)
-                flat_l.append(f)
-            todo, kk = np.concatenate(later), min(kk * 4, n_cl)
+        runs = self._run_index()
+        rows_l, flat_l, c_l = [], [], []
+        first_k = 4 * k
+        per_chunk = max(1, CHUNK_PAIRS // (first_k * len(runs.classes) * 8))
+        for part in np.array_split(np.arange(len(members)), max(1, -(-len(members) // per_chunk))):
+            sel = members[part]
+            m = len(sel)
+            xs = xyz[sel]
+            got = []
+            for tree, ids, _widest in runs.classes:
+                kk = min(first_k, len(ids))
+                d, c = tree.query(xs, k=kk, workers=-1)
+                got.append((d.reshape(m, -1), c.reshape(m, -1)))
+            # Upper bounds from the nearest runs of every class.
+            rr = np.concatenate([np.repeat(np.arange(m), d.shape[1]) for d, _ in got])
+            run = np.concatenate([ids[c.ravel()]
+                                  for (_, c), (_, ids, _) in zip(got, runs.classes, strict=True)])
+            dd = np.concatenate([d.ravel() for d, _ in got])
+            _, kth = self._per_feature(rr, runs.feature[run], _upper(dd + runs.rep_r[run]), m, k)
+            cap = np.minimum(np.minimum(bound[part], _tol(kth)), limit)
+            # Every run of each class that could matter.
+            rows_c, run_c, d_c = [], [], []
+            for (d, c), (tree, ids, widest) in zip(got, runs.classes, strict=True):
+                reach = cap + widest
+                ok = d <= reach[:, None]
+                rows_c.append(np.repeat(np.arange(m), d.shape[1])[ok.ravel()])
+                run_c.append(ids[c[ok]])
+                d_c.append(d[ok])
+                kk = d.shape[1]
+                more = np.flatnonzero(ok[:, -1]) if kk < len(ids) else np.zeros(0, np.int64)
+                while len(more):
+                    kk_old, kk = kk, min(kk * 4, len(ids))
+                    d2, c2 = tree.query(xs[more], k=kk, distance_upper_bound=float(reach[more].max()),
+                                        workers=-1)
+                    d2, c2 = d2.reshape(len(more), -1)[:, kk_old:], c2.reshape(len(more), -1)[:, kk_old:]
+                    ok2 = (c2 < len(ids)) & (d2 <= reach[more][:, None])
+                    rows_c.append(np.repeat(more, d2.shape[1])[ok2.ravel()])
+                    run_c.append(ids[c2[ok2]])
+                    d_c.append(d2[ok2])
+                    more = more[ok2[:, -1]] if kk < len(ids) else np.zeros(0, np.int64)
+            rr, run, dd = np.concatenate(rows_c), np.concatenate(run_c), np.concatenate(d_c)
+            best, kth = self._per_feature(rr, runs.feature[run], _upper(dd + runs.rep_r[run]), m, k)
+            cap = np.minimum(cap, _tol(kth))
+            goal = np.minimum(_tol(best), cap[rr])
+            keep = dd - runs.radius[run] <= goal
+            rr, run, goal = rr[keep], run[keep], goal[keep]
+            size = runs.start[run + 1] - runs.start[run]
+            arcs = runs.arcs[_expand(runs.start[run], size)]
+            r_arc = np.repeat(rr, size)
+            near = _gap(xs[r_arc], self._emid[arcs]) - self._r[arcs] <= np.repeat(goal, size)
+            r, f, c = self._measure(p, xyz, sel[r_arc[near]], arcs[near], len(p), k, limit)
+            rows_l.append(r)
+            flat_l.append(f)
+            c_l.append(c)
         if not rows_l:
-            return np.zeros(0, int), np.zeros(0, int)
-        return np.concatenate(rows_l), np.concatenate(flat_l)
+            return np.zeros(0, int), np.zeros(0, int), np.zeros((0, 3))
+        return np.concatenate(rows_l), np.concatenate(flat_l), np.concatenate(c_l)
 
     def query(self, points, k: int = 1, max_distance_m: float | None = None, start_k: int = 8) -> Nearest:
         """The ``k`` nearest distinct features of each point, within ``max_distance_m``.
@@ -428,36 +493,36 @@ class FeatureIndex:
         p = unit_vectors(lon, lat)
         n = len(p)
         nseg = self.n_segments
-        limit = np.inf if max_distance_m is None else max_distance_m / EARTH_RADIUS_M * (1 + SPHERE_SLACK)
+        limit = np.inf if max_distance_m is None else _tol(max_distance_m)
         if not nseg or not n:
             return Nearest(*(np.zeros(0, int),) * 3, *(np.zeros(0),) * 3)
-        slack = 1 + SPHERE_SLACK
+        xyz = _ecef(p)
         bound = np.full(n, limit)
         rows = flat = np.zeros(0, np.int64)
+        cl = np.zeros((0, 3))
         pending = np.arange(n)
         if k == 1:
             # Pass 1, the nearest feature: the arcs with the nearest few midpoints. The
             # best of them bounds the answer; if the last midpoint fetched is beyond that
-            # bound plus the longest half-arc, no other arc can matter and the point is
-            # settled (most are). With k > 1 the nearest midpoints mostly belong to one
-            # feature, so every point goes straight to the runs of arcs (pass 2).
+            # bound plus the largest arc radius, no other arc can matter and the point is
+            # settled (most near a line are). With k > 1 the nearest midpoints mostly
+            # belong to one feature, so every point goes straight to the runs (pass 2).
             big_k = min(start_k, nseg)
-            mid_d, j = self.tree.query(p, k=big_k, workers=-1)
+            mid_d, j = self.tree.query(xyz, k=big_k, workers=-1)
             mid_d, j = mid_d.reshape(n, -1), j.reshape(n, -1)
             rows, flat = np.repeat(np.arange(n), big_k), j.ravel()
-            ang = self.arcs.distance(p[rows], flat)[0]
-            _, kth = self._per_feature(rows, self.feature[flat], ang, n, k)
-            bound = np.minimum(kth * slack, limit)
-            last = 2.0 * np.arcsin(np.minimum(mid_d[:, -1], 2.0) / 2.0)
-            settled = (big_k >= nseg) | (last > bound + self.half)
-            keep = settled[rows]
-            rows, flat = self._reduce(p, rows[keep], flat[keep], n, k, limit, ang[keep])
+            cl = self.arcs.closest(p[rows], flat)
+            low = _gap(xyz[rows], _ecef(cl))
+            bound = np.minimum(_tol(_upper(low).reshape(n, -1).min(axis=1)), limit)
+            settled = (big_k >= nseg) | (mid_d[:, -1] - self._rmax > bound)
+            keep = settled[rows] & (low <= bound[rows])
+            rows, flat, cl = rows[keep], flat[keep], cl[keep]
             pending = np.flatnonzero(~settled)
         if len(pending):
             # Pass 2: runs of arcs, nearest first, until no farther run can matter.
-            r2, f2 = self._candidates(p, pending, bound[pending], k, limit)
-            rows, flat = np.concatenate([rows, r2]), np.concatenate([flat, f2])
-        pt, ft, cl = rows, self.feature[flat], self.arcs.closest(p[rows], flat)
+            r2, f2, c2 = self._candidates(p, xyz, pending, bound[pending], k, limit)
+            rows, flat, cl = np.concatenate([rows, r2]), np.concatenate([flat, f2]), np.concatenate([cl, c2])
+        pt, ft = rows, self.feature[flat]
         clon, clat = lonlat(cl)
         _, _, dist = GEOD.inv(lon[pt], lat[pt], clon, clat)
         # Ellipsoidal minimum per (point, feature), then the k nearest features.
