@@ -233,6 +233,7 @@ class _Runs:
     that a search in a class of small runs is not widened by the layer's widest run.
     The arcs of run ``c`` are ``arcs[start[c]:start[c + 1]]``."""
 
+    tree: cKDTree  # every run's centre
     classes: list[tuple[cKDTree, NDArray, float]]  # (tree, run ids, widest radius in m)
     centre: NDArray
     radius: NDArray  # m: every point of every arc of the run lies within it of the centre
@@ -410,67 +411,86 @@ class FeatureIndex:
             for c in np.unique(cls):
                 ids = np.flatnonzero(cls == c)
                 classes.append((cKDTree(centre[ids]), ids, float(radius[ids].max())))
-            self._runs = _Runs(classes, centre, radius, self._r[rep], self.feature[rep], start, order)
+            self._runs = _Runs(cKDTree(centre), classes, centre, radius, self._r[rep], self.feature[rep],
+                               start, order)
         return self._runs
+
+    def _nearest_runs(self, runs: _Runs, xs: NDArray, k: int, kk: int = 0):
+        """Upper bounds from the ``4k`` nearest runs (any class) of points ``xs`` (more
+        for a point whose nearest runs hold fewer than ``k`` features): per point a row
+        of (feature, bound) sorted by bound, a feature's repeats set to inf (each feature
+        appears once, with its best bound), and the k-th feature's bound."""
+        kk = min(kk or 4 * k, len(runs.radius))
+        d, c = runs.tree.query(xs, k=kk, workers=-1)
+        d, c = d.reshape(len(xs), -1), c.reshape(len(xs), -1)
+        ub = _upper(d + runs.rep_r[c])
+        order = np.argsort(ub, axis=1)
+        ub = np.take_along_axis(ub, order, axis=1)
+        fb = np.take_along_axis(runs.feature[c], order, axis=1)
+        for j in range(1, kk):  # the earlier columns hold the better bounds
+            ub[(fb[:, :j] == fb[:, j:j + 1]).any(axis=1), j] = np.inf
+        kth = np.sort(ub, axis=1)[:, k - 1] if kk >= k else np.full(len(xs), np.inf)
+        few = np.flatnonzero(np.isinf(kth))
+        if len(few) and kk < len(runs.radius):
+            fb2, ub2, kth[few] = self._nearest_runs(runs, xs[few], k, kk * 4)
+            # Keep the first kk columns' shape: the k best features of the wider search.
+            best = np.argsort(ub2, axis=1)[:, :kk]
+            fb[few], ub[few] = np.take_along_axis(fb2, best, axis=1), np.take_along_axis(ub2, best, axis=1)
+        return fb, ub, kth
 
     def _candidates(self, p: NDArray, xyz: NDArray, members: NDArray, bound: NDArray, k: int, limit: float):
         """Arcs that may hold one of the ``k`` nearest features of each member point,
         given ``bound`` (m) on its k-th feature distance, with their closest points.
 
-        In each class of runs (:meth:`_run_index`) the nearest few runs are fetched:
-        a run's centre lies within ``rep_r`` of its middle arc, which bounds the run's
-        feature from above; with the bound of the k-th feature so found, every run of
-        the class whose centre is within that bound plus the class's widest radius is
-        fetched (in rounds, nearest first), and only runs whose radius lets them
-        beat their feature's and the k-th feature's bounds are opened. In an opened run,
-        an arc is measured only if its midpoint, less the arc's radius, could too.
+        The nearest few runs (:meth:`_run_index`) bound the k-th feature's distance from
+        above (a run's centre lies within ``rep_r`` of its middle arc). In each class of
+        runs, every run whose centre is within that bound plus the class's widest
+        radius is fetched (in rounds, nearest first), and only runs whose radius lets
+        them beat their feature's and the k-th feature's bounds are opened. In an
+        opened run, an arc is measured only if its midpoint, less the arc's radius,
+        could too.
         """
         runs = self._run_index()
         rows_l, flat_l, c_l = [], [], []
-        first_k = 4 * k
-        per_chunk = max(1, CHUNK_PAIRS // (first_k * len(runs.classes) * 8))
+        per_chunk = max(1, CHUNK_PAIRS // (4 * k * len(runs.classes)))
         for part in np.array_split(np.arange(len(members)), max(1, -(-len(members) // per_chunk))):
             sel = members[part]
             m = len(sel)
             xs = xyz[sel]
-            got = []
-            for tree, ids, _widest in runs.classes:
-                kk = min(first_k, len(ids))
-                d, c = tree.query(xs, k=kk, workers=-1)
-                got.append((d.reshape(m, -1), c.reshape(m, -1)))
-            # Upper bounds from the nearest runs of every class.
-            rr = np.concatenate([np.repeat(np.arange(m), d.shape[1]) for d, _ in got])
-            run = np.concatenate([ids[c.ravel()]
-                                  for (_, c), (_, ids, _) in zip(got, runs.classes, strict=True)])
-            dd = np.concatenate([d.ravel() for d, _ in got])
-            _, kth = self._per_feature(rr, runs.feature[run], _upper(dd + runs.rep_r[run]), m, k)
-            cap = np.minimum(np.minimum(bound[part], _tol(kth)), limit)
+            cap = np.minimum(bound[part], limit)
+            if k > 1:
+                fb, ub, kth = self._nearest_runs(runs, xs, k)
+                cap = np.minimum(cap, _tol(kth))
             # Every run of each class that could matter.
             rows_c, run_c, d_c = [], [], []
-            for (d, c), (tree, ids, widest) in zip(got, runs.classes, strict=True):
+            for tree, ids, widest in runs.classes:
                 reach = cap + widest
-                ok = d <= reach[:, None]
-                rows_c.append(np.repeat(np.arange(m), d.shape[1])[ok.ravel()])
-                run_c.append(ids[c[ok]])
-                d_c.append(d[ok])
-                kk = d.shape[1]
-                more = np.flatnonzero(ok[:, -1]) if kk < len(ids) else np.zeros(0, np.int64)
-                while len(more):
+                todo, kk, kk_old = np.arange(m), min(16, len(ids)), 0
+                while len(todo):
+                    d, c = tree.query(xs[todo], k=kk, distance_upper_bound=float(reach[todo].max()),
+                                      workers=-1)
+                    d, c = d.reshape(len(todo), -1)[:, kk_old:], c.reshape(len(todo), -1)[:, kk_old:]
+                    ok = (c < len(ids)) & (d <= reach[todo][:, None])
+                    rows_c.append(np.repeat(todo, d.shape[1])[ok.ravel()])
+                    run_c.append(ids[c[ok]])
+                    d_c.append(d[ok])
+                    todo = todo[ok[:, -1]] if kk < len(ids) else todo[:0]
                     kk_old, kk = kk, min(kk * 4, len(ids))
-                    d2, c2 = tree.query(xs[more], k=kk, distance_upper_bound=float(reach[more].max()),
-                                        workers=-1)
-                    d2, c2 = d2.reshape(len(more), -1)[:, kk_old:], c2.reshape(len(more), -1)[:, kk_old:]
-                    ok2 = (c2 < len(ids)) & (d2 <= reach[more][:, None])
-                    rows_c.append(np.repeat(more, d2.shape[1])[ok2.ravel()])
-                    run_c.append(ids[c2[ok2]])
-                    d_c.append(d2[ok2])
-                    more = more[ok2[:, -1]] if kk < len(ids) else np.zeros(0, np.int64)
             rr, run, dd = np.concatenate(rows_c), np.concatenate(run_c), np.concatenate(d_c)
-            best, kth = self._per_feature(rr, runs.feature[run], _upper(dd + runs.rep_r[run]), m, k)
-            cap = np.minimum(cap, _tol(kth))
-            goal = np.minimum(_tol(best), cap[rr])
+            goal = cap[rr]
             keep = dd - runs.radius[run] <= goal
-            rr, run, goal = rr[keep], run[keep], goal[keep]
+            rr, run, dd, goal = rr[keep], run[keep], dd[keep], goal[keep]
+            if k > 1:
+                # A feature among a point's nearest runs: its own bound is tighter.
+                width = self.n_features + 1
+                key = (np.arange(m)[:, None] * width + fb).ravel()
+                order = np.argsort(key, kind="stable")
+                key, val = key[order], ub.ravel()[order]
+                want = rr.astype(np.int64) * width + runs.feature[run]
+                at = np.minimum(np.searchsorted(key, want), len(key) - 1)
+                goal = np.where(key[at] == want, np.minimum(goal, _tol(val[at])), goal)
+                keep = dd - runs.radius[run] <= goal
+                rr, run, goal = rr[keep], run[keep], goal[keep]
             size = runs.start[run + 1] - runs.start[run]
             arcs = runs.arcs[_expand(runs.start[run], size)]
             r_arc = np.repeat(rr, size)
