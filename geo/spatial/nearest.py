@@ -238,6 +238,8 @@ class _Runs:
     centre: NDArray
     radius: NDArray  # m: every point of every arc of the run lies within it of the centre
     rep_r: NDArray  # m: the same for the middle arc alone
+    spine: tuple[NDArray, NDArray]  # ECEF ends of the run (first arc's start, last arc's end)
+    width: NDArray  # m: every point of the run lies within it of the spine segment
     feature: NDArray
     start: NDArray
     arcs: NDArray
@@ -374,7 +376,9 @@ class FeatureIndex:
         # its ends: a unit-speed great circle carried to the ellipsoid has acceleration
         # under 1.031 a (the ellipsoid's metric factor and its first two derivatives in
         # z), and a curve strays from its chord by at most max|x''| t^2 / 8.
-        self._ea, self._eb = _ecef(a), _ecef(b)
+        self._ea = _ecef(a)
+        self._ed = _ecef(b) - self._ea
+        self._einv = 1.0 / np.maximum(_dot(self._ed, self._ed), 1e-300)
         self._sag = (1.04 * WGS84_A / 8.0) * (2.0 * self._half_arc) ** 2 + 1e-6
         self._runs: _Runs | None = None
         self.arcs = Arcs.between(a, b)
@@ -420,8 +424,13 @@ class FeatureIndex:
         return rows[keep], flat[keep], c[keep]
 
     def _lower(self, xs: NDArray, flat: NDArray) -> NDArray:
-        """Lower bounds (m) on the chord from points ``xs`` to any point of arcs ``flat``."""
-        return _seg_gap(xs, self._ea[flat], self._eb[flat]) - self._sag[flat]
+        """Lower bounds (m) on the chord from points ``xs`` to any point of arcs ``flat``:
+        the distance to the arc's ECEF chord less its sagitta bound."""
+        w = xs - self._ea[flat]
+        d = self._ed[flat]
+        t = np.clip(_dot(w, d) * self._einv[flat], 0.0, 1.0)
+        w -= t[:, None] * d
+        return np.sqrt(_dot(w, w)) - self._sag[flat]
 
     def _run_index(self, spacing_m: float = 10_000.0, max_arcs: int = 16) -> _Runs:
         """Arcs grouped in runs along each part (see :class:`_Runs`)."""
@@ -442,14 +451,22 @@ class FeatureIndex:
             centre = self._emid[rep]
             reach = _gap(self._emid[order], centre[run]) + self._r[order]
             radius = np.maximum.reduceat(reach, start[:-1]) * (1 + 1e-12) if len(size) else np.zeros(0)
+            # A run also lies within ``width`` of the segment between its ends (distance
+            # to a segment is convex: along each arc's chord it peaks at an end).
+            s0 = self._ea[order[start[:-1]]]
+            s1 = self._ea[order[start[1:] - 1]] + self._ed[order[start[1:] - 1]]
+            ea = self._ea[order]
+            dev = np.maximum(_seg_gap(ea, s0[run], s1[run]), _seg_gap(ea + self._ed[order], s0[run], s1[run]))
+            dev += self._sag[order]
+            width = np.maximum.reduceat(dev, start[:-1]) * (1 + 1e-12) + 1e-3 if len(size) else np.zeros(0)
             # Classes of runs by radius (factors of 4 from 100 m).
             cls = np.floor(np.log(np.maximum(radius, 100.0) / 100.0) / np.log(4.0)).astype(np.int64)
             classes = []
             for c in np.unique(cls):
                 ids = np.flatnonzero(cls == c)
                 classes.append((cKDTree(centre[ids]), ids, float(radius[ids].max())))
-            self._runs = _Runs(cKDTree(centre), classes, centre, radius, self._r[rep], self.feature[rep],
-                               start, order)
+            self._runs = _Runs(cKDTree(centre), classes, centre, radius, self._r[rep], (s0, s1), width,
+                               self.feature[rep], start, order)
         return self._runs
 
     def _nearest_runs(self, runs: _Runs, xs: NDArray, k: int, kk: int = 0):
@@ -515,7 +532,13 @@ class FeatureIndex:
                     kk_old, kk = kk, min(kk * 4, len(ids))
             rr, run, dd = np.concatenate(rows_c), np.concatenate(run_c), np.concatenate(d_c)
             goal = cap[rr]
-            keep = dd - runs.radius[run] <= goal
+            keep = np.flatnonzero(dd - runs.radius[run] <= goal)
+            rr, run, dd, goal = rr[keep], run[keep], dd[keep], goal[keep]
+            # The tighter of the two lower bounds: the ball about the centre, the band
+            # about the spine.
+            dd = np.maximum(dd - runs.radius[run],
+                            _seg_gap(xs[rr], runs.spine[0][run], runs.spine[1][run]) - runs.width[run])
+            keep = dd <= goal
             rr, run, dd, goal = rr[keep], run[keep], dd[keep], goal[keep]
             if k > 1:
                 # A feature among a point's nearest runs: its own bound is tighter.
@@ -526,7 +549,7 @@ class FeatureIndex:
                 want = rr.astype(np.int64) * width + runs.feature[run]
                 at = np.minimum(np.searchsorted(key, want), len(key) - 1)
                 goal = np.where(key[at] == want, np.minimum(goal, _tol(val[at])), goal)
-                keep = dd - runs.radius[run] <= goal
+                keep = dd <= goal
                 rr, run, goal = rr[keep], run[keep], goal[keep]
             size = runs.start[run + 1] - runs.start[run]
             arcs = runs.arcs[_expand(runs.start[run], size)]
