@@ -42,6 +42,10 @@ from scipy.spatial import cKDTree
 CHUNK_PAIRS = 4_000_000
 """Point-arc pairs handled at once (bounds memory at a few hundred MB)."""
 
+CHUNK_POINTS = 16_384
+"""Points searched at once in the runs (pass 2): small enough that a chunk's pairs stay
+in cache, which matters more than the per-chunk overhead."""
+
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), used only to turn search radii into angles."""
 
@@ -234,6 +238,8 @@ class _Runs:
     The arcs of run ``c`` are ``arcs[start[c]:start[c + 1]]``."""
 
     tree: cKDTree  # every run's centre
+    sparse: NDArray  # every 8th run of each part (the first included)
+    sparse_tree: cKDTree
     classes: list[tuple[cKDTree, NDArray, float]]  # (tree, run ids, widest radius in m)
     centre: NDArray
     radius: NDArray  # m: every point of every arc of the run lies within it of the centre
@@ -465,30 +471,42 @@ class FeatureIndex:
             for c in np.unique(cls):
                 ids = np.flatnonzero(cls == c)
                 classes.append((cKDTree(centre[ids]), ids, float(radius[ids].max())))
-            self._runs = _Runs(cKDTree(centre), classes, centre, radius, self._r[rep], (s0, s1), width,
-                               self.feature[rep], start, order)
+            part_of_run = part[start[:-1]]
+            in_part = np.arange(len(size)) - np.searchsorted(part_of_run, part_of_run)
+            sparse = np.flatnonzero(in_part % 8 == 0)
+            self._runs = _Runs(cKDTree(centre), sparse, cKDTree(centre[sparse]), classes, centre, radius,
+                               self._r[rep], (s0, s1), width, self.feature[rep], start, order)
         return self._runs
 
     def _nearest_runs(self, runs: _Runs, xs: NDArray, k: int, kk: int = 0):
-        """Upper bounds from the ``4k`` nearest runs (any class) of points ``xs`` (more
-        for a point whose nearest runs hold fewer than ``k`` features): per point a row
-        of (feature, bound) sorted by bound, a feature's repeats set to inf (each feature
-        appears once, with its best bound), and the k-th feature's bound."""
-        kk = min(kk or 4 * k, len(runs.radius))
-        d, c = runs.tree.query(xs, k=kk, workers=-1)
-        d, c = d.reshape(len(xs), -1), c.reshape(len(xs), -1)
+        """Upper bounds from the ``4k`` nearest runs of points ``xs`` and the ``4k``
+        nearest of the sparse runs (more of those for a point still short of ``k``
+        features): per point a row of (feature, bound) sorted by bound, a feature's
+        repeats set to inf (each feature appears once, with its best bound), and the
+        k-th feature's bound."""
+        m = len(xs)
+        got = []
+        if not kk:
+            kk = min(4 * k, len(runs.radius))
+            got.append(runs.tree.query(xs, k=kk, workers=-1))
+            kk = min(4 * k, len(runs.sparse))
+        kk = min(kk, len(runs.sparse))
+        d, c = runs.sparse_tree.query(xs, k=kk, workers=-1)
+        got.append((d, runs.sparse[c]))
+        d = np.concatenate([g[0].reshape(m, -1) for g in got], axis=1)
+        c = np.concatenate([g[1].reshape(m, -1) for g in got], axis=1)
         ub = _upper(d + runs.rep_r[c])
         order = np.argsort(ub, axis=1)
         ub = np.take_along_axis(ub, order, axis=1)
         fb = np.take_along_axis(runs.feature[c], order, axis=1)
-        for j in range(1, kk):  # the earlier columns hold the better bounds
+        for j in range(1, ub.shape[1]):  # the earlier columns hold the better bounds
             ub[(fb[:, :j] == fb[:, j:j + 1]).any(axis=1), j] = np.inf
-        kth = np.sort(ub, axis=1)[:, k - 1] if kk >= k else np.full(len(xs), np.inf)
+        kth = np.sort(ub, axis=1)[:, k - 1] if ub.shape[1] >= k else np.full(m, np.inf)
         few = np.flatnonzero(np.isinf(kth))
-        if len(few) and kk < len(runs.radius):
+        if len(few) and kk < len(runs.sparse):
             fb2, ub2, kth[few] = self._nearest_runs(runs, xs[few], k, kk * 4)
-            # Keep the first kk columns' shape: the k best features of the wider search.
-            best = np.argsort(ub2, axis=1)[:, :kk]
+            # Keep the row's width: the best features of the wider search.
+            best = np.argsort(ub2, axis=1)[:, :ub.shape[1]]
             fb[few], ub[few] = np.take_along_axis(fb2, best, axis=1), np.take_along_axis(ub2, best, axis=1)
         return fb, ub, kth
 
@@ -506,7 +524,7 @@ class FeatureIndex:
         """
         runs = self._run_index()
         rows_l, flat_l, c_l = [], [], []
-        per_chunk = max(1, CHUNK_PAIRS // (4 * k * len(runs.classes)))
+        per_chunk = max(1, CHUNK_POINTS // k)
         for part in np.array_split(np.arange(len(members)), max(1, -(-len(members) // per_chunk))):
             sel = members[part]
             m = len(sel)
@@ -639,6 +657,13 @@ class FeatureIndex:
             # Pass 2: runs of arcs, nearest first, until no farther run can matter.
             r2, f2, c2 = self._candidates(p, xyz, pending, bound[pending], k, limit)
             rows, flat, cl = np.concatenate([rows, r2]), np.concatenate([flat, f2]), np.concatenate([cl, c2])
+        # Arcs meeting at the closest vertex give the same point twice: measure it once.
+        ft = self.feature[flat]
+        order = np.lexsort((cl[:, 0], ft, rows))
+        rows, ft, cl = rows[order], ft[order], cl[order]
+        again = np.zeros(len(rows), bool)
+        again[1:] = (rows[1:] == rows[:-1]) & (ft[1:] == ft[:-1]) & (cl[1:] == cl[:-1]).all(axis=1)
+        rows, flat, cl = rows[~again], flat[order][~again], cl[~again]
         clon, clat = lonlat(cl)
         _, _, dist = GEOD.inv(lon[rows], lat[rows], clon, clat)
         pt, ft = by_place[rows], self.feature[flat]
