@@ -388,8 +388,18 @@ class FeatureIndex:
         self._sag = (1.04 * WGS84_A / 8.0) * (2.0 * self._half_arc) ** 2 + 1e-6
         self._runs: _Runs | None = None
         self.arcs = Arcs.between(a, b)
+        # Pass 1 searches the arcs' midpoints in two trees: the long arcs (the longest
+        # tenth, when it is much longer than the rest) apart, so that a few long edges
+        # do not widen every point's search by their radius.
+        cut = float(np.quantile(self._r, 0.9)) if len(mid) else 0.0
+        if cut < self._rmax / 2:
+            self._short, self._long = np.flatnonzero(self._r <= cut), np.flatnonzero(self._r > cut)
+        else:
+            self._short, self._long = np.arange(len(mid)), np.zeros(0, np.int64)
+        self._r_short = float(self._r[self._short].max()) if len(mid) else 0.0
         # Unbalanced, uncompacted trees build several times faster and query about as fast.
-        self.tree = cKDTree(self._emid, balanced_tree=False, compact_nodes=False)
+        self.tree = cKDTree(self._emid[self._short], balanced_tree=False, compact_nodes=False)
+        self._long_tree = cKDTree(self._emid[self._long]) if len(self._long) else None
 
     @property
     def n_segments(self) -> int:
@@ -630,10 +640,20 @@ class FeatureIndex:
             # bound plus the largest arc radius, no other arc can matter and the point is
             # settled (most near a line are). With k > 1 the nearest midpoints mostly
             # belong to one feature, so every point goes straight to the runs (pass 2).
-            big_k = min(start_k, nseg)
+            big_k = min(start_k, len(self._short))
             mid_d, j = self.tree.query(xyz, k=big_k, workers=-1)
-            mid_d, j = mid_d.reshape(n, -1), j.reshape(n, -1)
-            low = self._lower(np.repeat(xyz, big_k, axis=0), j.ravel()).reshape(n, -1)
+            mid_d, j = mid_d.reshape(n, -1), self._short[j.reshape(n, -1)]
+            # The nearest any arc not fetched can be (chord, m).
+            unseen = (np.full(n, np.inf) if big_k >= len(self._short)
+                      else mid_d[:, -1] - self._r_short)
+            if self._long_tree is not None:
+                long_k = min(4, len(self._long))
+                long_d, jl = self._long_tree.query(xyz, k=long_k, workers=-1)
+                long_d, jl = long_d.reshape(n, -1), self._long[jl.reshape(n, -1)]
+                j = np.concatenate([j, jl], axis=1)
+                if long_k < len(self._long):
+                    unseen = np.minimum(unseen, long_d[:, -1] - self._rmax)
+            low = self._lower(np.repeat(xyz, j.shape[1], axis=0), j.ravel()).reshape(n, -1)
             # The most promising arc of each point measured first, then those that can beat it.
             one = np.argmin(low, axis=1)
             c1, l1 = self._closest(p, xyz, np.arange(n), j[np.arange(n), one])
@@ -649,7 +669,7 @@ class FeatureIndex:
             best = np.full(n, np.inf)
             np.minimum.at(best, rows, _upper(low))
             bound = np.minimum(bound, _tol(best))
-            settled = (big_k >= nseg) | (mid_d[:, -1] - self._rmax > bound)
+            settled = unseen > bound
             keep = settled[rows] & (low <= bound[rows])
             rows, flat, cl = rows[keep], flat[keep], cl[keep]
             pending = np.flatnonzero(~settled)
