@@ -46,6 +46,14 @@ CHUNK_POINTS = 16_384
 """Points searched at once in the runs (pass 2): small enough that a chunk's pairs stay
 in cache, which matters more than the per-chunk overhead."""
 
+RUN_MAX_ARCS = 16
+"""Arcs per run at most (runs are also at most about 10 km long)."""
+
+RUN_CLASS_BASE_M = 50.0
+RUN_CLASS_STEP = 2.0
+"""Runs are searched in classes by radius: up to 100 m, 200 m, 400 m, ... (each class's
+search is widened only by its own widest run)."""
+
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), used only to turn search radii into angles."""
 
@@ -448,7 +456,7 @@ class FeatureIndex:
         w -= t[:, None] * d
         return np.sqrt(_dot(w, w)) - self._sag[flat]
 
-    def _run_index(self, spacing_m: float = 10_000.0, max_arcs: int = 16) -> _Runs:
+    def _run_index(self, spacing_m: float = 10_000.0, max_arcs: int = RUN_MAX_ARCS) -> _Runs:
         """Arcs grouped in runs along each part (see :class:`_Runs`)."""
         if self._runs is None:
             order = np.argsort(self._part, kind="stable")  # arcs in drawing order, by part
@@ -475,8 +483,9 @@ class FeatureIndex:
             dev = np.maximum(_seg_gap(ea, s0[run], s1[run]), _seg_gap(ea + self._ed[order], s0[run], s1[run]))
             dev += self._sag[order]
             width = np.maximum.reduceat(dev, start[:-1]) * (1 + 1e-12) + 1e-3 if len(size) else np.zeros(0)
-            # Classes of runs by radius (factors of 4 from 100 m).
-            cls = np.floor(np.log(np.maximum(radius, 100.0) / 100.0) / np.log(4.0)).astype(np.int64)
+            # Classes of runs by radius (RUN_CLASS_BASE_M, RUN_CLASS_STEP).
+            cls = np.log(np.maximum(radius, RUN_CLASS_BASE_M) / RUN_CLASS_BASE_M) / np.log(RUN_CLASS_STEP)
+            cls = np.floor(cls).astype(np.int64)
             classes = []
             for c in np.unique(cls):
                 ids = np.flatnonzero(cls == c)
