@@ -3,29 +3,39 @@
 Sites are compared with infrastructure (rail lines, power lines, ports, smelters)
 and with federal-land boundaries. A single projected CRS cannot do that for the
 whole world (and a projected CRS in the wrong place is wrong by a lot), so the
-search works on the sphere and the answer is measured on the ellipsoid:
+search works on the sphere and the ellipsoid and the answer is measured on the
+ellipsoid:
 
 1. Every vertex becomes a unit vector in 3-D. Line and ring edges are first
    densified in longitude/latitude (``densify_deg``), so each short piece follows
    the edge as drawn on a lon/lat map, then treated as a great-circle arc. The
-   pieces' midpoints go into a KD-tree (``scipy.spatial.cKDTree``), which has no
-   trouble with the antimeridian or the poles.
-2. For the nearest feature (``k = 1``), the ``K`` nearest midpoints of each point
-   are fetched and the exact spherical distance to each of those arcs is computed in
-   closed form (numpy, no Python loop over geometries). An arc whose midpoint is at
-   angle ``a`` from the point is at least ``a - h`` away, ``h`` being the largest
-   half-length of any arc, so once the ``K``-th midpoint is farther than the best
-   distance plus ``h`` the answer is complete. The other points, and every point
-   when ``k > 1``, search runs of consecutive arcs (about 10 km of one part each,
-   with a representative midpoint and a radius holding the run) nearest first: a
-   run's representative bounds its feature from above, its radius bounds all its
-   arcs from below, and only runs (then arcs) that could still beat their feature's
-   and the ``k``-th feature's upper bounds are measured.
-3. The chosen closest point on each arc is measured with ``pyproj.Geod.inv`` on the
-   WGS 84 ellipsoid. Reported distances are ellipsoidal geodesic metres. The only
-   approximation left is where on the arc the closest point lies (found on the
-   sphere); the effect on the distance is second order, well under 0.1 %, which
-   the tests check against brute-force ellipsoidal sampling.
+   closest point of an arc to a point is found on the sphere, in closed form (numpy,
+   no Python loop over geometries); the answer is the WGS 84 geodesic
+   (``pyproj.Geod.inv``, Karney) from the point to that closest point, least over
+   the arcs of each feature.
+2. The search is bounded in ECEF metres on the ellipsoid, where bounds are tight:
+   the straight chord between two points is below their geodesic, and a geodesic
+   (curving no more than the ellipsoid's tightest circle, radius b^2/a) is at most
+   that circle's arc over the same chord (1e-5 over 100 km). An arc, as an ECEF
+   curve, lies within a computed sagitta of its chord and within a radius of its
+   midpoint; so does a run of up to 16 consecutive arcs of one part (about 10 km
+   at most) of its centre and of the segment between its ends. KD-trees
+   (``scipy.spatial.cKDTree``, no trouble with the antimeridian or the poles) hold
+   the midpoints and the runs' centres.
+3. ``k = 1``: the arcs with the nearest few midpoints are bounded, the most
+   promising measured, then those that could beat it; if no arc beyond them can
+   (the last midpoint is farther than the bound plus the arc radius), the point is
+   settled. Other points, and all when ``k > 1``, search runs: the nearest runs
+   bound the k-th feature from above, every run in reach is fetched (runs grouped
+   by radius, so a few wide runs do not widen every search), runs and then arcs
+   that cannot beat their feature's and the k-th feature's bounds are dropped, and
+   the rest measured, most promising first.
+4. Only pairs whose chord (lower bound) is within the best upper bound go to
+   ``Geod.inv``: every pair cut is strictly farther than the answer, so answers are
+   those of measuring every arc. The only approximation is where on the arc the
+   closest point lies (found on the sphere); its effect on the distance is second
+   order, well under 0.1 %, which the tests check against brute-force ellipsoidal
+   sampling.
 """
 
 from __future__ import annotations
