@@ -496,6 +496,18 @@ class FeatureIndex:
             # Classes of runs by radius (RUN_CLASS_BASE_M, RUN_CLASS_STEP).
             cls = np.log(np.maximum(radius, RUN_CLASS_BASE_M) / RUN_CLASS_BASE_M) / np.log(RUN_CLASS_STEP)
             cls = np.floor(cls).astype(np.int64)
+            # A class of under 2 % of the runs joins the next wider one (its own search
+            # would cost a query per point for little): widening a few runs' reach is cheap.
+            have, count = np.unique(cls, return_counts=True)
+            small = count < 0.02 * len(cls)
+            for c in have[small][::-1]:
+                wider = have[(have > c) & ~small]
+                if len(wider):
+                    cls[cls == c] = wider[0]
+            for c in have[small]:  # small classes with no wider one: into the next narrower
+                narrower = have[(have < c) & ~small]
+                if len(narrower) and (cls == c).any():
+                    cls[cls == c] = narrower[-1]
             classes = []
             for c in np.unique(cls):
                 ids = np.flatnonzero(cls == c)
@@ -566,7 +578,7 @@ class FeatureIndex:
             rows_c, run_c, d_c = [], [], []
             for tree, ids, widest in runs.classes:
                 reach = cap + widest
-                todo, kk, kk_old = np.arange(m), min(16, len(ids)), 0
+                todo, kk, kk_old = np.arange(m), min(16 * k, len(ids)), 0
                 while len(todo):
                     d, c = tree.query(xs[todo], k=kk, distance_upper_bound=float(reach[todo].max()),
                                       workers=-1)
