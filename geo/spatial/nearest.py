@@ -49,9 +49,6 @@ from numpy.typing import NDArray
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
-CHUNK_PAIRS = 4_000_000
-"""Point-arc pairs handled at once (bounds memory at a few hundred MB)."""
-
 CHUNK_POINTS = 16_384
 """Points searched at once in the runs (pass 2): small enough that a chunk's pairs stay
 in cache, which matters more than the per-chunk overhead."""
@@ -65,7 +62,7 @@ RUN_CLASS_STEP = 2.0
 search is widened only by its own widest run)."""
 
 EARTH_RADIUS_M = 6_371_008.8
-"""Mean Earth radius (IUGG), used only to turn search radii into angles."""
+"""Mean Earth radius (IUGG), used only to cut parts into runs of about 10 km."""
 
 GEOD = Geod(ellps="WGS84")
 
@@ -135,11 +132,6 @@ def _tol(bound: NDArray | float) -> NDArray:
 def _normalise(v: NDArray) -> NDArray:
     n = np.linalg.norm(v, axis=1, keepdims=True)
     return v / np.where(n == 0, 1.0, n)
-
-
-def _chord(angle: NDArray | float) -> NDArray:
-    """Chord length on the unit sphere for an angle in radians (capped at pi)."""
-    return 2.0 * np.sin(np.minimum(angle, np.pi) / 2.0)
 
 
 def _cross(u: NDArray, v: NDArray) -> NDArray:
@@ -267,13 +259,6 @@ class _Runs:
     feature: NDArray
     start: NDArray
     arcs: NDArray
-
-
-def _bound_of(bound: NDArray, members: NDArray, n: int) -> NDArray:
-    """``bound`` (one per member point) spread to all ``n`` points (inf elsewhere)."""
-    out = np.full(n, np.inf)
-    out[members] = bound
-    return out
 
 
 def _lonlat_arrays(points) -> tuple[NDArray, NDArray]:
