@@ -145,3 +145,93 @@ def test_k_nearest_far_from_the_layer_match_brute_force(railroads):
         ref = brute(p, railroads.geometry.values)
         mine = res[res["point"] == i].sort_values("rank")
         assert np.allclose(mine["distance_m"], np.sort(ref)[:3], rtol=5e-4, atol=1.0)
+
+
+OSM = REAL.parent / "osm-liechtenstein-2013" / "liechtenstein-2013-08-03.osm.pbf"
+
+
+@pytest.fixture(scope="module")
+def roads():
+    import pyogrio
+
+    return pyogrio.read_dataframe(OSM, layer="lines", where="highway IS NOT NULL")
+
+
+def brute_near(point, geoms, k, step_deg=0.00002):
+    """:func:`brute` at ~2 m spacing, on the features that can be among the ``k`` nearest
+    (planar distance with longitudes scaled by cos(latitude), kept with a wide margin)."""
+    scale = np.cos(np.radians(point.y))
+    shrunk = shapely.transform(geoms, lambda xy: xy * [scale, 1.0])
+    approx = shapely.distance(shapely.Point(point.x * scale, point.y), shrunk) * 111_000.0
+    near = np.flatnonzero(approx <= 1.3 * np.sort(approx)[k - 1] + 100.0)
+    ref = np.full(len(geoms), np.inf)
+    ref[near] = brute(point, geoms[near], step_deg)
+    return ref
+
+
+def test_osm_roads_match_brute_force(roads):
+    """Dense real roads (OSM, Liechtenstein 2013): short edges, a few long ones, junctions
+    everywhere; points in villages, in the hills and outside the road network's box."""
+    geoms = roads.geometry.values
+    xmin, ymin, xmax, ymax = roads.total_bounds
+    rng = np.random.default_rng(11)
+    pts = shapely.points(rng.uniform(xmin - 0.05, xmax + 0.05, 10), rng.uniform(ymin - 0.05, ymax + 0.05, 10))
+    for k in (1, 3):
+        res = FeatureIndex(geoms).query(pts, k=k).frame()
+        assert (res.groupby("point").size() == k).all()
+        for i, p in enumerate(pts):
+            ref = brute_near(p, geoms, k)
+            mine = res[res["point"] == i].sort_values("rank")
+            want = np.sort(ref)[:k]
+            assert np.all(mine["distance_m"].to_numpy() <= want + 0.5)
+            assert np.allclose(mine["distance_m"], want, rtol=5e-4, atol=0.5)
+            # The same features, up to ties (roads meeting at a junction).
+            assert np.allclose(ref[mine["feature"].to_numpy()], mine["distance_m"], rtol=5e-4, atol=0.5)
+
+
+def test_railroad_nearest_near_and_far_match_brute_force(railroads):
+    """k = 1 on real rail: points close to lines (settled by the nearest arcs) and far out
+    (searched by runs), each against the brute-force reference."""
+    geoms = railroads.geometry.values
+    rng = np.random.default_rng(3)
+    pts = shapely.points(rng.uniform(-125, -65, 12), rng.uniform(25, 55, 12))
+    res = FeatureIndex(geoms).query(pts).frame().set_index("point")
+    assert len(res) == len(pts)
+    for i, p in enumerate(pts):
+        ref = brute(p, geoms)
+        d = res.loc[i, "distance_m"]
+        assert d <= ref.min() + 1.0
+        assert d == pytest.approx(ref.min(), rel=5e-4, abs=1.0)
+        assert ref[res.loc[i, "feature"]] == pytest.approx(d, rel=5e-4, abs=1.0)
+
+
+def test_ellipsoid_bounds_hold():
+    """The search's bounds: the ECEF chord is below the WGS 84 geodesic and the arc bound
+    above it, from metres to antipodes; an arc stays within its sagitta of its chord."""
+    from geo.spatial.nearest import _ecef, _upper, unit_vectors
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    lon0, lat0 = rng.uniform(-180, 180, n), np.degrees(np.arcsin(rng.uniform(-1, 1, n)))
+    az, dist = rng.uniform(0, 360, n), 10 ** rng.uniform(0, 7.3, n)
+    lon1, lat1, _ = GEOD.fwd(lon0, lat0, az, dist)
+    _, _, s = GEOD.inv(lon0, lat0, lon1, lat1)
+    chord = np.linalg.norm(_ecef(unit_vectors(lon0, lat0)) - _ecef(unit_vectors(lon1, lat1)), axis=1)
+    assert np.all(chord <= s * (1 + 1e-12) + 1e-6)
+    assert np.all(_upper(chord) >= s * (1 - 1e-12) - 1e-6)
+    # Tight where it matters: under 100 km the two bounds differ by less than 2e-5.
+    short = s < 100_000
+    assert np.all(_upper(chord[short]) - chord[short] <= 2e-5 * s[short] + 1e-6)
+    idx = FeatureIndex([shapely.LineString([(x, y), (x + 0.02, y + 0.015)])
+                        for x, y in zip(lon0[:200], lat0[:200] * 0.98, strict=True)])
+    t = np.linspace(0, 1, 101)
+    a, b = idx.arcs.a, idx.arcs.b
+    for j in range(0, len(a), 7):
+        along = a[j][None, :] * (1 - t)[:, None] + b[j][None, :] * t[:, None]
+        along /= np.linalg.norm(along, axis=1, keepdims=True)
+        x = _ecef(along)
+        e0, e1 = x[0], x[-1]
+        w = x - e0
+        u = np.clip(w @ (e1 - e0) / ((e1 - e0) @ (e1 - e0)), 0, 1)
+        off = np.linalg.norm(w - u[:, None] * (e1 - e0), axis=1)
+        assert off.max() <= idx._sag[j]

@@ -3,29 +3,39 @@
 Sites are compared with infrastructure (rail lines, power lines, ports, smelters)
 and with federal-land boundaries. A single projected CRS cannot do that for the
 whole world (and a projected CRS in the wrong place is wrong by a lot), so the
-search works on the sphere and the answer is measured on the ellipsoid:
+search works on the sphere and the ellipsoid and the answer is measured on the
+ellipsoid:
 
 1. Every vertex becomes a unit vector in 3-D. Line and ring edges are first
    densified in longitude/latitude (``densify_deg``), so each short piece follows
    the edge as drawn on a lon/lat map, then treated as a great-circle arc. The
-   pieces' midpoints go into a KD-tree (``scipy.spatial.cKDTree``), which has no
-   trouble with the antimeridian or the poles.
-2. For the nearest feature (``k = 1``), the ``K`` nearest midpoints of each point
-   are fetched and the exact spherical distance to each of those arcs is computed in
-   closed form (numpy, no Python loop over geometries). An arc whose midpoint is at
-   angle ``a`` from the point is at least ``a - h`` away, ``h`` being the largest
-   half-length of any arc, so once the ``K``-th midpoint is farther than the best
-   distance plus ``h`` the answer is complete. The other points, and every point
-   when ``k > 1``, search runs of consecutive arcs (about 10 km of one part each,
-   with a representative midpoint and a radius holding the run) nearest first: a
-   run's representative bounds its feature from above, its radius bounds all its
-   arcs from below, and only runs (then arcs) that could still beat their feature's
-   and the ``k``-th feature's upper bounds are measured.
-3. The chosen closest point on each arc is measured with ``pyproj.Geod.inv`` on the
-   WGS 84 ellipsoid. Reported distances are ellipsoidal geodesic metres. The only
-   approximation left is where on the arc the closest point lies (found on the
-   sphere); the effect on the distance is second order, well under 0.1 %, which
-   the tests check against brute-force ellipsoidal sampling.
+   closest point of an arc to a point is found on the sphere, in closed form (numpy,
+   no Python loop over geometries); the answer is the WGS 84 geodesic
+   (``pyproj.Geod.inv``, Karney) from the point to that closest point, least over
+   the arcs of each feature.
+2. The search is bounded in ECEF metres on the ellipsoid, where bounds are tight:
+   the straight chord between two points is below their geodesic, and a geodesic
+   (curving no more than the ellipsoid's tightest circle, radius b^2/a) is at most
+   that circle's arc over the same chord (1e-5 over 100 km). An arc, as an ECEF
+   curve, lies within a computed sagitta of its chord and within a radius of its
+   midpoint; so does a run of up to 16 consecutive arcs of one part (about 10 km
+   at most) of its centre and of the segment between its ends. KD-trees
+   (``scipy.spatial.cKDTree``, no trouble with the antimeridian or the poles) hold
+   the midpoints and the runs' centres.
+3. ``k = 1``: the arcs with the nearest few midpoints are bounded, the most
+   promising measured, then those that could beat it; if no arc beyond them can
+   (the last midpoint is farther than the bound plus the arc radius), the point is
+   settled. Other points, and all when ``k > 1``, search runs: the nearest runs
+   bound the k-th feature from above, every run in reach is fetched (runs grouped
+   by radius, so a few wide runs do not widen every search), runs and then arcs
+   that cannot beat their feature's and the k-th feature's bounds are dropped, and
+   the rest measured, most promising first.
+4. Only pairs whose chord (lower bound) is within the best upper bound go to
+   ``Geod.inv``: every pair cut is strictly farther than the answer, so answers are
+   those of measuring every arc. The only approximation is where on the arc the
+   closest point lies (found on the sphere); its effect on the distance is second
+   order, well under 0.1 %, which the tests check against brute-force ellipsoidal
+   sampling.
 """
 
 from __future__ import annotations
@@ -39,18 +49,43 @@ from numpy.typing import NDArray
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
-CHUNK_PAIRS = 4_000_000
-"""Point-arc pairs handled at once (bounds memory at a few hundred MB)."""
+CHUNK_POINTS = 16_384
+"""Points searched at once in the runs (pass 2): small enough that a chunk's pairs stay
+in cache, which matters more than the per-chunk overhead."""
+
+RUN_MAX_ARCS = 16
+"""Arcs per run at most (runs are also at most about 10 km long)."""
+
+RUN_CLASS_BASE_M = 50.0
+RUN_CLASS_STEP = 2.0
+"""Runs are searched in classes by radius: up to 100 m, 200 m, 400 m, ... (each class's
+search is widened only by its own widest run)."""
 
 EARTH_RADIUS_M = 6_371_008.8
-"""Mean Earth radius (IUGG), used only to turn search radii into angles."""
+"""Mean Earth radius (IUGG), used only to cut parts into runs of about 10 km."""
 
 GEOD = Geod(ellps="WGS84")
 
-SPHERE_SLACK = 0.0068
-"""Largest relative difference between a spherical distance (geodetic latitudes on
-a sphere of the mean radius) and the WGS 84 geodesic, with margin (the ellipsoid's
-meridian and prime-vertical radii differ from the mean radius by under 0.34 %)."""
+WGS84_A = 6_378_137.0
+WGS84_F = 1 / 298.257223563
+WGS84_B = WGS84_A * (1 - WGS84_F)
+WGS84_E2 = WGS84_F * (2 - WGS84_F)
+
+LARGEST_RADIUS_M = WGS84_A**2 / WGS84_B
+"""The ellipsoid's largest radius of curvature (at the poles): a path of angle ``t``
+on the unit sphere, carried to the ellipsoid at the same longitudes and geodetic
+latitudes, is at most ``t`` times this long."""
+
+SMALLEST_RADIUS_M = WGS84_B**2 / WGS84_A
+"""The smallest radius of curvature (meridian at the equator): a geodesic, curving in
+space no more than a circle of this radius, is at most that circle's arc over its chord."""
+
+_CHORD_SAFE_M = 2 * WGS84_B * np.sin(0.6)
+"""Chords up to this are between points at most 1.21 rad apart as unit vectors, whose
+geodesic (under 7,800 km) is shorter than half that circle, where the arc bound holds."""
+
+_FAR_M = np.pi * LARGEST_RADIUS_M
+"""Longer than any geodesic distance on the ellipsoid."""
 
 
 def unit_vectors(lon: NDArray, lat: NDArray) -> NDArray:
@@ -72,14 +107,31 @@ def lonlat(v: NDArray) -> tuple[NDArray, NDArray]:
     return lon, lat
 
 
+def _ecef(u: NDArray) -> NDArray:
+    """Earth-centred (ECEF) metres on the WGS 84 ellipsoid of unit vectors read as
+    geodetic latitude and longitude (as :func:`lonlat` reads them); no trigonometry."""
+    z = u[:, 2]
+    out = u * (WGS84_A / np.sqrt(1.0 - WGS84_E2 * z * z))[:, None]
+    out[:, 2] *= 1.0 - WGS84_E2
+    return out
+
+
+def _upper(chord: NDArray) -> NDArray:
+    """Upper bound (m) on the geodesic between ellipsoid points ``chord`` metres apart
+    (the chord itself is the lower bound)."""
+    arc = 2.0 * SMALLEST_RADIUS_M * np.arcsin(np.minimum(chord / (2.0 * SMALLEST_RADIUS_M), 1.0))
+    return np.where(chord <= _CHORD_SAFE_M, arc, _FAR_M)
+
+
+def _tol(bound: NDArray | float) -> NDArray:
+    """A bound widened by rounding (1e-9 relative and 1 mm): the pairs a bound cuts are
+    then strictly farther than the answer, never ties with it."""
+    return bound * (1 + 1e-9) + 1e-3
+
+
 def _normalise(v: NDArray) -> NDArray:
     n = np.linalg.norm(v, axis=1, keepdims=True)
     return v / np.where(n == 0, 1.0, n)
-
-
-def _chord(angle: NDArray | float) -> NDArray:
-    """Chord length on the unit sphere for an angle in radians (capped at pi)."""
-    return 2.0 * np.sin(np.minimum(angle, np.pi) / 2.0)
 
 
 def _cross(u: NDArray, v: NDArray) -> NDArray:
@@ -150,11 +202,16 @@ class Arcs:
         return np.where(inside, np.arcsin(np.minimum(s, 1.0)), ends), inside
 
     def closest(self, p: NDArray, j: NDArray) -> NDArray:
-        """The closest point (unit vector) on arcs ``j`` to points ``p``."""
-        _, inside = self.distance(p, j)
+        """The closest point (unit vector) on arcs ``j`` to points ``p`` (the foot on the
+        great circle when it falls inside the arc, as in :meth:`distance`, else the
+        nearer end)."""
         a, b, n = self.a[j], self.b[j], self._normal(j)
+        ab = _dot(a, b)
+        ap, bp = _dot(p, a), _dot(p, b)
+        has_length = _dot(n, n) > 0.5
+        inside = (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & has_length
         foot = _normalise(p - _dot(p, n)[:, None] * n)
-        end = np.where((_dot(p, a) >= _dot(p, b))[:, None], a, b)
+        end = np.where((ap >= bp)[:, None], a, b)
         return np.where(inside[:, None], foot, end)
 
 
@@ -183,28 +240,66 @@ class Nearest:
 
 
 @dataclass
-class _Clusters:
-    """Runs of consecutive arcs of one part: a KD-tree of each run's representative
-    midpoint, its feature, its radius (angle within which all its arcs lie), and the
-    arcs of run ``c`` as ``arcs[start[c]:start[c + 1]]``."""
+class _Runs:
+    """Runs of consecutive arcs of one part (at most ``max_arcs`` arcs, about
+    ``spacing_m`` long), grouped in classes by radius, each class with a KD-tree of
+    its runs' centres (ECEF metres; a run's centre is its middle arc's midpoint), so
+    that a search in a class of small runs is not widened by the layer's widest run.
+    The arcs of run ``c`` are ``arcs[start[c]:start[c + 1]]``."""
 
-    tree: cKDTree
+    tree: cKDTree  # every run's centre
+    sparse: NDArray  # every 8th run of each part (the first included)
+    sparse_tree: cKDTree
+    classes: list[tuple[cKDTree, NDArray, float]]  # (tree, run ids, widest radius in m)
+    centre: NDArray
+    radius: NDArray  # m: every point of every arc of the run lies within it of the centre
+    rep_r: NDArray  # m: the same for the middle arc alone
+    spine: tuple[NDArray, NDArray]  # ECEF ends of the run (first arc's start, last arc's end)
+    width: NDArray  # m: every point of the run lies within it of the spine segment
     feature: NDArray
-    radius: NDArray
     start: NDArray
     arcs: NDArray
-
-
-def _bound_of(bound: NDArray, members: NDArray, n: int) -> NDArray:
-    """``bound`` (one per member point) spread to all ``n`` points (inf elsewhere)."""
-    out = np.full(n, np.inf)
-    out[members] = bound
-    return out
 
 
 def _lonlat_arrays(points) -> tuple[NDArray, NDArray]:
     geoms = np.asarray(points, dtype=object)
     return shapely.get_x(geoms), shapely.get_y(geoms)
+
+
+def _gap(u: NDArray, v: NDArray) -> NDArray:
+    """Row-wise Euclidean distances (ECEF metres)."""
+    d = u - v
+    return np.sqrt(_dot(d, d))
+
+
+def _spatial_order(lon: NDArray, lat: NDArray) -> NDArray:
+    """Points in Morton (Z-order) order of a 65,536-square lon/lat grid: neighbours
+    then query the KD-trees and gather arcs one after the other (several times fewer
+    cache misses than random order)."""
+    def spread(v: NDArray) -> NDArray:
+        v = v.astype(np.uint64)
+        for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+            v = (v | (v << np.uint64(shift))) & np.uint64(mask)
+        return v
+
+    gx = np.clip((np.nan_to_num(lon) + 180.0) / 360.0 * 65535.0, 0, 65535)
+    gy = np.clip((np.nan_to_num(lat) + 90.0) / 180.0 * 65535.0, 0, 65535)
+    return np.argsort(spread(gx) | (spread(gy) << np.uint64(1)), kind="stable")
+
+
+def _seg_gap(x: NDArray, s0: NDArray, s1: NDArray) -> NDArray:
+    """Row-wise Euclidean distances (m) from points ``x`` to segments ``s0``-``s1``."""
+    d = s1 - s0
+    w = x - s0
+    t = np.clip(_dot(w, d) / np.maximum(_dot(d, d), 1e-300), 0.0, 1.0)
+    w -= t[:, None] * d
+    return np.sqrt(_dot(w, w))
+
+
+def _expand(start: NDArray, size: NDArray) -> NDArray:
+    """``start[i] + 0 .. size[i] - 1`` for every i, concatenated."""
+    first = np.cumsum(size) - size
+    return np.repeat(start - first, size) + np.arange(int(size.sum()))
 
 
 class FeatureIndex:
@@ -237,7 +332,7 @@ class FeatureIndex:
         else:
             parts, owner = geoms, np.arange(len(geoms))
         coords, part_of = shapely.get_coordinates(parts, return_index=True)
-        self._part = part_of  # per arc (set below): clusters never join two parts
+        self._part = part_of  # per arc (set below): runs never join two parts
         self.is_points = bool(len(parts)) and bool(np.all(np.isin(shapely.get_type_id(parts), (0, 4))))
         if self.is_points:
             v = unit_vectors(coords[:, 0], coords[:, 1])
@@ -276,35 +371,55 @@ class FeatureIndex:
         norm = np.linalg.norm(mid, axis=1, keepdims=True)
         # An arc between antipodes has no midpoint; its first end stands in.
         mid = np.where(norm > 1e-12, mid / np.where(norm == 0, 1.0, norm), a)
-        # Half the longest arc's angle, from its chord (one arcsin, not one per arc).
+        # Half of each arc's angle, from its chord.
         d = a - b
-        self._chord2 = d[:, 0] ** 2 + d[:, 1] ** 2 + d[:, 2] ** 2
-        self._half_arc = np.arcsin(np.minimum(np.sqrt(self._chord2) / 2.0, 1.0))
-        self.half = float(np.arcsin(min(np.sqrt(self._chord2.max()) / 2.0, 1.0))) if len(mid) else 0.0
+        self._half_arc = np.arcsin(np.minimum(np.sqrt(_dot(d, d)) / 2.0, 1.0))
         self.mids = mid
-        self._clusters: _Clusters | None = None
+        # The search runs in ECEF metres on the ellipsoid: every point of an arc lies
+        # within ``_r`` of its midpoint's ECEF position (the arc's angle from its
+        # midpoint times the largest radius of curvature).
+        self._emid = _ecef(mid)
+        self._r = self._half_arc * (LARGEST_RADIUS_M * (1 + 1e-12))
+        self._rmax = float(self._r.max()) if len(mid) else 0.0
+        # The same arc, as a curve in ECEF, stays within ``_sag`` of the chord between
+        # its ends: a unit-speed great circle carried to the ellipsoid has acceleration
+        # under 1.031 a (the ellipsoid's metric factor and its first two derivatives in
+        # z), and a curve strays from its chord by at most max|x''| t^2 / 8.
+        self._ea = _ecef(a)
+        self._ed = _ecef(b) - self._ea
+        self._einv = 1.0 / np.maximum(_dot(self._ed, self._ed), 1e-300)
+        self._sag = (1.04 * WGS84_A / 8.0) * (2.0 * self._half_arc) ** 2 + 1e-6
+        self._runs: _Runs | None = None
         self.arcs = Arcs.between(a, b)
+        # Pass 1 searches the arcs' midpoints in two trees: the long arcs (the longest
+        # tenth, when it is much longer than the rest) apart, so that a few long edges
+        # do not widen every point's search by their radius.
+        cut = float(np.quantile(self._r, 0.9)) if len(mid) else 0.0
+        if cut < self._rmax / 2:
+            self._short, self._long = np.flatnonzero(self._r <= cut), np.flatnonzero(self._r > cut)
+        else:
+            self._short, self._long = np.arange(len(mid)), np.zeros(0, np.int64)
+        self._r_short = float(self._r[self._short].max()) if len(mid) else 0.0
         # Unbalanced, uncompacted trees build several times faster and query about as fast.
-        self.tree = cKDTree(mid, balanced_tree=False, compact_nodes=False)
+        self.tree = cKDTree(self._emid[self._short], balanced_tree=False, compact_nodes=False)
+        self._long_tree = cKDTree(self._emid[self._long]) if len(self._long) else None
 
     @property
     def n_segments(self) -> int:
         return len(self.arcs)
 
-    def _per_feature(self, rows: NDArray, feature: NDArray, ang: NDArray, n: int, k: int):
-        """Per candidate pair, its (point, feature) group and that group's best angle;
-        per point, the k-th best feature angle (inf when fewer than k features)."""
+    def _per_feature(self, rows: NDArray, feature: NDArray, upper: NDArray, n: int, k: int):
+        """Per candidate pair, the best upper bound of its (point, feature) group; per
+        point, the k-th best feature's upper bound (inf when fewer than k features)."""
         if k == 1:
-            # The nearest feature only: the point's best arc bounds everything, and an arc
-            # within slack of it is kept whatever its feature (a superset, settled later
-            # on the ellipsoid), so no grouping by feature is needed.
+            # The nearest feature only: the point's best bound bounds every feature.
             kth = np.full(n, np.inf)
-            np.minimum.at(kth, rows, ang)
-            return kth[rows] * (1 + SPHERE_SLACK), kth
+            np.minimum.at(kth, rows, upper)
+            return kth[rows], kth
         width = self.n_features + 1
         codes, uniq = pd.factorize(rows.astype(np.int64) * width + feature)
         best = np.full(len(uniq), np.inf)
-        np.minimum.at(best, codes, ang)
+        np.minimum.at(best, codes, upper)
         pair_row = uniq // width
         kth = np.full(n, np.inf)
         order = np.lexsort((best, pair_row))
@@ -313,110 +428,206 @@ class FeatureIndex:
         kth[r1[rank == k - 1]] = b1[rank == k - 1]
         return best[codes], kth
 
-    def _reduce(
-        self,
-        p: NDArray,
-        rows: NDArray,
-        flat: NDArray,
-        n: int,
-        k: int,
-        limit: float,
-        ang: NDArray | None = None,
-    ):
-        """Arc distances for candidate pairs (holding every candidate of their points),
-        cut to the pairs worth measuring on the ellipsoid: arcs within SPHERE_SLACK of
-        their feature's best, for features within SPHERE_SLACK of the k-th best (the
-        sphere and the ellipsoid can disagree by that much)."""
-        if ang is None:
-            ang = self.arcs.distance(p[rows], flat)[0]
-        best, kth = self._per_feature(rows, self.feature[flat], ang, n, k)
-        slack = 1 + SPHERE_SLACK
-        keep = (ang <= best * slack + 1e-12) & (best <= kth[rows] * slack + 1e-12) & (ang <= limit)
-        return rows[keep], flat[keep]
+    def _closest(self, p: NDArray, xyz: NDArray, rows: NDArray, flat: NDArray) -> tuple[NDArray, NDArray]:
+        """Closest points (unit vectors) of arcs ``flat`` to points ``rows`` and the
+        chord (m) to each, which bounds that pair's geodesic from below (and
+        :func:`_upper` of it from above)."""
+        c = self.arcs.closest(p[rows], flat)
+        return c, _gap(xyz[rows], _ecef(c))
 
-    def _cluster_index(self, spacing_m: float = 10_000.0) -> _Clusters:
-        """Arcs grouped in runs along each part, about ``spacing_m`` long, each run
-        with a representative midpoint and a radius that holds all its arcs."""
-        if self._clusters is None:
+    def _cut(self, rows: NDArray, flat: NDArray, c: NDArray, low: NDArray, n: int, k: int, limit: float):
+        """Measured pairs cut to those that may hold a point's nearest distance to one
+        of its ``k`` nearest features."""
+        best, kth = self._per_feature(rows, self.feature[flat], _upper(low), n, k)
+        keep = (low <= _tol(np.minimum(best, kth[rows]))) & (low <= limit)
+        return rows[keep], flat[keep], c[keep]
+
+    def _lower(self, xs: NDArray, flat: NDArray) -> NDArray:
+        """Lower bounds (m) on the chord from points ``xs`` to any point of arcs ``flat``:
+        the distance to the arc's ECEF chord less its sagitta bound."""
+        w = xs - self._ea[flat]
+        d = self._ed[flat]
+        t = np.clip(_dot(w, d) * self._einv[flat], 0.0, 1.0)
+        w -= t[:, None] * d
+        return np.sqrt(_dot(w, w)) - self._sag[flat]
+
+    def _run_index(self, spacing_m: float = 10_000.0, max_arcs: int = RUN_MAX_ARCS) -> _Runs:
+        """Arcs grouped in runs along each part (see :class:`_Runs`)."""
+        if self._runs is None:
             order = np.argsort(self._part, kind="stable")  # arcs in drawing order, by part
             part = self._part[order]
             n_parts = int(part.max()) + 1
             rank = np.arange(len(part)) - np.searchsorted(part, np.arange(n_parts))[part]
             n_arcs = np.bincount(part, minlength=n_parts)
-            arc = 2.0 * np.arcsin(np.minimum(np.sqrt(self._chord2[order]) / 2.0, 1.0))
-            length = np.bincount(part, weights=arc, minlength=n_parts)
-            stride = np.maximum(np.ceil(n_arcs / (np.ceil(length * EARTH_RADIUS_M / spacing_m) + 1)), 1)
-            stride = stride.astype(np.int64)
+            length = np.bincount(part, weights=2.0 * self._half_arc[order], minlength=n_parts)
+            stride = np.ceil(n_arcs / (np.ceil(length * EARTH_RADIUS_M / spacing_m) + 1))
+            stride = np.clip(stride, 1, max_arcs).astype(np.int64)
             per_part = -(-n_arcs // stride)
-            cluster = (np.cumsum(per_part) - per_part)[part] + rank // stride[part]
-            start = np.searchsorted(cluster, np.arange(int(per_part.sum()) + 1))
+            run = (np.cumsum(per_part) - per_part)[part] + rank // stride[part]
+            start = np.searchsorted(run, np.arange(int(per_part.sum()) + 1))
             size = np.diff(start)
             rep = order[start[:-1] + size // 2]  # the middle arc stands for its run
-            gap = self.mids[order] - self.mids[rep][cluster]
-            reach = 2.0 * np.arcsin(np.minimum(np.sqrt(_dot(gap, gap)) / 2.0, 1.0)) + arc / 2.0
-            radius = np.maximum.reduceat(reach, start[:-1]) if len(size) else np.zeros(0)
-            self._clusters = _Clusters(cKDTree(self.mids[rep]), self.feature[rep], radius,
-                                       start, order)
-        return self._clusters
+            centre = self._emid[rep]
+            reach = _gap(self._emid[order], centre[run]) + self._r[order]
+            radius = np.maximum.reduceat(reach, start[:-1]) * (1 + 1e-12) if len(size) else np.zeros(0)
+            # A run also lies within ``width`` of the segment between its ends (distance
+            # to a segment is convex: along each arc's chord it peaks at an end).
+            s0 = self._ea[order[start[:-1]]]
+            s1 = self._ea[order[start[1:] - 1]] + self._ed[order[start[1:] - 1]]
+            ea = self._ea[order]
+            dev = np.maximum(_seg_gap(ea, s0[run], s1[run]), _seg_gap(ea + self._ed[order], s0[run], s1[run]))
+            dev += self._sag[order]
+            width = np.maximum.reduceat(dev, start[:-1]) * (1 + 1e-12) + 1e-3 if len(size) else np.zeros(0)
+            # Classes of runs by radius (RUN_CLASS_BASE_M, RUN_CLASS_STEP).
+            cls = np.log(np.maximum(radius, RUN_CLASS_BASE_M) / RUN_CLASS_BASE_M) / np.log(RUN_CLASS_STEP)
+            cls = np.floor(cls).astype(np.int64)
+            # A class of under 2 % of the runs joins the next wider one (its own search
+            # would cost a query per point for little): widening a few runs' reach is cheap.
+            have, count = np.unique(cls, return_counts=True)
+            small = count < 0.02 * len(cls)
+            for c in have[small][::-1]:
+                wider = have[(have > c) & ~small]
+                if len(wider):
+                    cls[cls == c] = wider[0]
+            for c in have[small]:  # small classes with no wider one: into the next narrower
+                narrower = have[(have < c) & ~small]
+                if len(narrower) and (cls == c).any():
+                    cls[cls == c] = narrower[-1]
+            classes = []
+            for c in np.unique(cls):
+                ids = np.flatnonzero(cls == c)
+                classes.append((cKDTree(centre[ids]), ids, float(radius[ids].max())))
+            part_of_run = part[start[:-1]]
+            in_part = np.arange(len(size)) - np.searchsorted(part_of_run, part_of_run)
+            sparse = np.flatnonzero(in_part % 8 == 0)
+            self._runs = _Runs(cKDTree(centre), sparse, cKDTree(centre[sparse]), classes, centre, radius,
+                               self._r[rep], (s0, s1), width, self.feature[rep], start, order)
+        return self._runs
 
-    def _candidates(self, p: NDArray, members: NDArray, bound: NDArray, k: int, limit: float):
+    def _nearest_runs(self, runs: _Runs, xs: NDArray, k: int, kk: int = 0):
+        """Upper bounds from the ``4k`` nearest runs of points ``xs`` and the ``4k``
+        nearest of the sparse runs (more of those for a point still short of ``k``
+        features): per point a row of (feature, bound) sorted by bound, a feature's
+        repeats set to inf (each feature appears once, with its best bound), and the
+        k-th feature's bound."""
+        m = len(xs)
+        got = []
+        if not kk:
+            kk = min(4 * k, len(runs.radius))
+            got.append(runs.tree.query(xs, k=kk, workers=-1))
+            kk = min(4 * k, len(runs.sparse))
+        kk = min(kk, len(runs.sparse))
+        d, c = runs.sparse_tree.query(xs, k=kk, workers=-1)
+        got.append((d, runs.sparse[c]))
+        d = np.concatenate([g[0].reshape(m, -1) for g in got], axis=1)
+        c = np.concatenate([g[1].reshape(m, -1) for g in got], axis=1)
+        ub = _upper(d + runs.rep_r[c])
+        order = np.argsort(ub, axis=1)
+        ub = np.take_along_axis(ub, order, axis=1)
+        fb = np.take_along_axis(runs.feature[c], order, axis=1)
+        for j in range(1, ub.shape[1]):  # the earlier columns hold the better bounds
+            ub[(fb[:, :j] == fb[:, j:j + 1]).any(axis=1), j] = np.inf
+        kth = np.sort(ub, axis=1)[:, k - 1] if ub.shape[1] >= k else np.full(m, np.inf)
+        few = np.flatnonzero(np.isinf(kth))
+        if len(few) and kk < len(runs.sparse):
+            fb2, ub2, kth[few] = self._nearest_runs(runs, xs[few], k, kk * 4)
+            # Keep the row's width: the best features of the wider search.
+            best = np.argsort(ub2, axis=1)[:, :ub.shape[1]]
+            fb[few], ub[few] = np.take_along_axis(fb2, best, axis=1), np.take_along_axis(ub2, best, axis=1)
+        return fb, ub, kth
+
+    def _candidates(self, p: NDArray, xyz: NDArray, members: NDArray, bound: NDArray, k: int, limit: float):
         """Arcs that may hold one of the ``k`` nearest features of each member point,
-        given ``bound`` (angle) on its k-th feature distance.
+        given ``bound`` (m) on its k-th feature distance, with their closest points.
 
-        Runs of arcs (:meth:`_cluster_index`) are fetched nearest first, ``K`` at a
-        time: a run's representative bounds its feature's distance from above, and the
-        run's radius bounds every arc in it from below. A point is complete once its
-        ``K``-th run is farther than its k-th feature's upper bound plus the largest
-        radius; the others are asked again with ``4K``. Only runs whose nearest possible
-        arc could beat both their feature's and the k-th feature's upper bounds are
-        opened, and their arcs measured (:meth:`_reduce`).
+        The nearest few runs (:meth:`_run_index`) bound the k-th feature's distance from
+        above (a run's centre lies within ``rep_r`` of its middle arc). In each class of
+        runs, every run whose centre is within that bound plus the class's widest
+        radius is fetched (in rounds, nearest first), and only runs whose radius lets
+        them beat their feature's and the k-th feature's bounds are opened. In an
+        opened run, an arc is measured only if its midpoint, less the arc's radius,
+        could too.
         """
-        cl = self._cluster_index()
-        slack = 1 + SPHERE_SLACK
-        n_cl = len(cl.radius)
-        widest = float(cl.radius.max())
-        cap_all = _bound_of(np.minimum(bound, limit), members, len(p))
-        rows_l, flat_l = [], []
-        todo, kk = members, min(16 * k, n_cl)
-        while len(todo):
-            later = []
-            for sel in np.array_split(todo, max(1, len(todo) * kk // CHUNK_PAIRS)):
-                reach = _chord(np.minimum(cap_all[sel], np.pi) + widest)
-                md, c = cl.tree.query(p[sel], k=kk, distance_upper_bound=float(reach.max()), workers=-1)
-                md, c = md.reshape(len(sel), -1), c.reshape(len(sel), -1)
-                found = (c < n_cl) & (md <= reach[:, None])
-                rows = np.repeat(sel, kk)[found.ravel()]
-                cc = c[found]
-                upper = 2.0 * np.arcsin(np.minimum(md[found], 2.0) / 2.0)  # the rep lies on an arc
-                best, kth = self._per_feature(rows, cl.feature[cc], upper, len(p), k)
-                cap = np.minimum(kth * slack, cap_all)
-                last = 2.0 * np.arcsin(np.minimum(md[:, -1], 2.0) / 2.0)
-                done = (kk >= n_cl) | ~found[:, -1] | (last - widest > cap[sel])
-                later.append(sel[~done])
-                keep = done[np.repeat(np.arange(len(sel)), kk)[found.ravel()]]
-                lower = upper - cl.radius[cc]
-                keep &= (lower <= best * slack + 1e-12) & (lower <= cap[rows] + 1e-12)
-                rows, cc, best = rows[keep], cc[keep], best[keep]
-                size = cl.start[cc + 1] - cl.start[cc]
-                offset = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
-                arcs = cl.arcs[np.repeat(cl.start[cc], size) + offset]
-                r_arc = np.repeat(rows, size)
-                # Within an opened run, an arc is measured only if its midpoint bound
-                # (midpoint angle less half the arc) could beat the run's nearest
-                # midpoint, its feature's bound and the k-th feature's bound.
-                gap = p[r_arc] - self.mids[arcs]
-                mid = 2.0 * np.arcsin(np.minimum(np.sqrt(_dot(gap, gap)) / 2.0, 1.0))
-                first = np.cumsum(size) - size
-                run_best = np.minimum(np.minimum.reduceat(mid, first), best) if len(first) else best
-                near = (mid - self._half_arc[arcs] <= np.repeat(run_best, size) * slack + 1e-12) & \
-                    (mid - self._half_arc[arcs] <= cap[r_arc] + 1e-12)
-                r, f = self._reduce(p, r_arc[near], arcs[near], len(p), k, limit)
-                rows_l.append(r)
-                flat_l.append(f)
-            todo, kk = np.concatenate(later), min(kk * 4, n_cl)
+        runs = self._run_index()
+        rows_l, flat_l, c_l = [], [], []
+        per_chunk = max(1, CHUNK_POINTS // k)
+        for part in np.array_split(np.arange(len(members)), max(1, -(-len(members) // per_chunk))):
+            sel = members[part]
+            m = len(sel)
+            xs = xyz[sel]
+            cap = np.minimum(bound[part], limit)
+            if k > 1:
+                fb, ub, kth = self._nearest_runs(runs, xs, k)
+                cap = np.minimum(cap, _tol(kth))
+            # Every run of each class that could matter.
+            rows_c, run_c, d_c = [], [], []
+            for tree, ids, widest in runs.classes:
+                reach = cap + widest
+                todo, kk, kk_old = np.arange(m), min(16 * k, len(ids)), 0
+                while len(todo):
+                    d, c = tree.query(xs[todo], k=kk, distance_upper_bound=float(reach[todo].max()),
+                                      workers=-1)
+                    d, c = d.reshape(len(todo), -1)[:, kk_old:], c.reshape(len(todo), -1)[:, kk_old:]
+                    ok = (c < len(ids)) & (d <= reach[todo][:, None])
+                    rows_c.append(np.repeat(todo, d.shape[1])[ok.ravel()])
+                    run_c.append(ids[c[ok]])
+                    d_c.append(d[ok])
+                    todo = todo[ok[:, -1]] if kk < len(ids) else todo[:0]
+                    kk_old, kk = kk, min(kk * 4, len(ids))
+            rr, run, dd = np.concatenate(rows_c), np.concatenate(run_c), np.concatenate(d_c)
+            goal = cap[rr]
+            keep = np.flatnonzero(dd - runs.radius[run] <= goal)
+            rr, run, dd, goal = rr[keep], run[keep], dd[keep], goal[keep]
+            # The tighter of the two lower bounds: the ball about the centre, the band
+            # about the spine.
+            dd = np.maximum(dd - runs.radius[run],
+                            _seg_gap(xs[rr], runs.spine[0][run], runs.spine[1][run]) - runs.width[run])
+            keep = dd <= goal
+            rr, run, dd, goal = rr[keep], run[keep], dd[keep], goal[keep]
+            if k > 1:
+                # A feature among a point's nearest runs: its own bound is tighter.
+                width = self.n_features + 1
+                key = (np.arange(m)[:, None] * width + fb).ravel()
+                order = np.argsort(key, kind="stable")
+                key, val = key[order], ub.ravel()[order]
+                want = rr.astype(np.int64) * width + runs.feature[run]
+                at = np.minimum(np.searchsorted(key, want), len(key) - 1)
+                goal = np.where(key[at] == want, np.minimum(goal, _tol(val[at])), goal)
+                keep = dd <= goal
+                rr, run, goal = rr[keep], run[keep], goal[keep]
+            size = runs.start[run + 1] - runs.start[run]
+            arcs = runs.arcs[_expand(runs.start[run], size)]
+            r_arc = np.repeat(rr, size)
+            low = self._lower(xs[r_arc], arcs)
+            goal = np.repeat(goal, size)
+            # Stage 1: each opened run's most promising arc, measured, bounds its feature
+            # (and, for k = 1, the point) tightly; stage 2: the arcs that can beat that.
+            grp = np.repeat(np.arange(len(run)), size)
+            gmin = np.minimum.reduceat(low, np.cumsum(size) - size)
+            s1 = np.flatnonzero((low == gmin[grp]) & (low <= goal))
+            c1, l1 = self._closest(p, xyz, sel[r_arc[s1]], arcs[s1])
+            u1 = _tol(_upper(l1))
+            if k == 1:
+                ur = np.full(m, np.inf)
+                np.minimum.at(ur, r_arc[s1], u1)
+                goal = np.minimum(goal, ur[r_arc])
+            else:
+                ug = np.full(len(run), np.inf)
+                np.minimum.at(ug, grp[s1], u1)
+                goal = np.minimum(goal, ug[grp])
+            later = low <= goal
+            later[s1] = False
+            s2 = np.flatnonzero(later)
+            c2, l2 = self._closest(p, xyz, sel[r_arc[s2]], arcs[s2])
+            both = np.concatenate([s1, s2])
+            r, f, c = self._cut(sel[r_arc[both]], arcs[both], np.concatenate([c1, c2]),
+                                np.concatenate([l1, l2]), len(p), k, limit)
+            rows_l.append(r)
+            flat_l.append(f)
+            c_l.append(c)
         if not rows_l:
-            return np.zeros(0, int), np.zeros(0, int)
-        return np.concatenate(rows_l), np.concatenate(flat_l)
+            return np.zeros(0, int), np.zeros(0, int), np.zeros((0, 3))
+        return np.concatenate(rows_l), np.concatenate(flat_l), np.concatenate(c_l)
 
     def query(self, points, k: int = 1, max_distance_m: float | None = None, start_k: int = 8) -> Nearest:
         """The ``k`` nearest distinct features of each point, within ``max_distance_m``.
@@ -425,41 +636,73 @@ class FeatureIndex:
         features in range get fewer rows (none when nothing is in range).
         """
         lon, lat = _lonlat_arrays(points)
+        # Work in Z-order (answers are mapped back to the caller's order at the end).
+        by_place = _spatial_order(lon, lat)
+        lon, lat = lon[by_place], lat[by_place]
         p = unit_vectors(lon, lat)
         n = len(p)
         nseg = self.n_segments
-        limit = np.inf if max_distance_m is None else max_distance_m / EARTH_RADIUS_M * (1 + SPHERE_SLACK)
+        limit = np.inf if max_distance_m is None else _tol(max_distance_m)
         if not nseg or not n:
             return Nearest(*(np.zeros(0, int),) * 3, *(np.zeros(0),) * 3)
-        slack = 1 + SPHERE_SLACK
+        xyz = _ecef(p)
         bound = np.full(n, limit)
         rows = flat = np.zeros(0, np.int64)
+        cl = np.zeros((0, 3))
         pending = np.arange(n)
         if k == 1:
             # Pass 1, the nearest feature: the arcs with the nearest few midpoints. The
             # best of them bounds the answer; if the last midpoint fetched is beyond that
-            # bound plus the longest half-arc, no other arc can matter and the point is
-            # settled (most are). With k > 1 the nearest midpoints mostly belong to one
-            # feature, so every point goes straight to the runs of arcs (pass 2).
-            big_k = min(start_k, nseg)
-            mid_d, j = self.tree.query(p, k=big_k, workers=-1)
-            mid_d, j = mid_d.reshape(n, -1), j.reshape(n, -1)
-            rows, flat = np.repeat(np.arange(n), big_k), j.ravel()
-            ang = self.arcs.distance(p[rows], flat)[0]
-            _, kth = self._per_feature(rows, self.feature[flat], ang, n, k)
-            bound = np.minimum(kth * slack, limit)
-            last = 2.0 * np.arcsin(np.minimum(mid_d[:, -1], 2.0) / 2.0)
-            settled = (big_k >= nseg) | (last > bound + self.half)
-            keep = settled[rows]
-            rows, flat = self._reduce(p, rows[keep], flat[keep], n, k, limit, ang[keep])
+            # bound plus the largest arc radius, no other arc can matter and the point is
+            # settled (most near a line are). With k > 1 the nearest midpoints mostly
+            # belong to one feature, so every point goes straight to the runs (pass 2).
+            big_k = min(start_k, len(self._short))
+            mid_d, j = self.tree.query(xyz, k=big_k, workers=-1)
+            mid_d, j = mid_d.reshape(n, -1), self._short[j.reshape(n, -1)]
+            # The nearest any arc not fetched can be (chord, m).
+            unseen = (np.full(n, np.inf) if big_k >= len(self._short)
+                      else mid_d[:, -1] - self._r_short)
+            if self._long_tree is not None:
+                long_k = min(4, len(self._long))
+                long_d, jl = self._long_tree.query(xyz, k=long_k, workers=-1)
+                long_d, jl = long_d.reshape(n, -1), self._long[jl.reshape(n, -1)]
+                j = np.concatenate([j, jl], axis=1)
+                if long_k < len(self._long):
+                    unseen = np.minimum(unseen, long_d[:, -1] - self._rmax)
+            low = self._lower(np.repeat(xyz, j.shape[1], axis=0), j.ravel()).reshape(n, -1)
+            # The most promising arc of each point measured first, then those that can beat it.
+            one = np.argmin(low, axis=1)
+            c1, l1 = self._closest(p, xyz, np.arange(n), j[np.arange(n), one])
+            bound = np.minimum(_tol(_upper(l1)), limit)
+            later = low <= bound[:, None]
+            later[np.arange(n), one] = False
+            r2, f2 = np.nonzero(later)
+            f2 = j[r2, f2]
+            c2, l2 = self._closest(p, xyz, r2, f2)
+            rows = np.concatenate([np.arange(n), r2])
+            flat = np.concatenate([j[np.arange(n), one], f2])
+            cl, low = np.concatenate([c1, c2]), np.concatenate([l1, l2])
+            best = np.full(n, np.inf)
+            np.minimum.at(best, rows, _upper(low))
+            bound = np.minimum(bound, _tol(best))
+            settled = unseen > bound
+            keep = settled[rows] & (low <= bound[rows])
+            rows, flat, cl = rows[keep], flat[keep], cl[keep]
             pending = np.flatnonzero(~settled)
         if len(pending):
             # Pass 2: runs of arcs, nearest first, until no farther run can matter.
-            r2, f2 = self._candidates(p, pending, bound[pending], k, limit)
-            rows, flat = np.concatenate([rows, r2]), np.concatenate([flat, f2])
-        pt, ft, cl = rows, self.feature[flat], self.arcs.closest(p[rows], flat)
+            r2, f2, c2 = self._candidates(p, xyz, pending, bound[pending], k, limit)
+            rows, flat, cl = np.concatenate([rows, r2]), np.concatenate([flat, f2]), np.concatenate([cl, c2])
+        # Arcs meeting at the closest vertex give the same point twice: measure it once.
+        ft = self.feature[flat]
+        order = np.lexsort((cl[:, 0], ft, rows))
+        rows, ft, cl = rows[order], ft[order], cl[order]
+        again = np.zeros(len(rows), bool)
+        again[1:] = (rows[1:] == rows[:-1]) & (ft[1:] == ft[:-1]) & (cl[1:] == cl[:-1]).all(axis=1)
+        rows, flat, cl = rows[~again], flat[order][~again], cl[~again]
         clon, clat = lonlat(cl)
-        _, _, dist = GEOD.inv(lon[pt], lat[pt], clon, clat)
+        _, _, dist = GEOD.inv(lon[rows], lat[rows], clon, clat)
+        pt, ft = by_place[rows], self.feature[flat]
         # Ellipsoidal minimum per (point, feature), then the k nearest features.
         order = np.lexsort((dist, ft, pt))
         pt, ft, dist, clon, clat = pt[order], ft[order], dist[order], clon[order], clat[order]
