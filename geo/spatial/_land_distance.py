@@ -36,7 +36,14 @@ import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from geo.spatial.nearest import EARTH_RADIUS_M, GEOD, SPHERE_SLACK, Arcs, lonlat, unit_vectors
+from geo.spatial.nearest import EARTH_RADIUS_M, GEOD, Arcs, lonlat, unit_vectors
+
+SPHERE_SLACK = 0.0068
+"""Largest relative difference between a spherical distance (geodetic latitudes on
+a sphere of the mean radius) and the WGS 84 geodesic, with margin (the ellipsoid's
+meridian and prime-vertical radii differ from the mean radius by under 0.34 %). The
+nearest-feature index bounds distances in ECEF metres instead; this search keeps the
+spherical bound, proved for it in the docstrings below."""
 
 KEEP = (1.0 + SPHERE_SLACK) ** 2
 """Arcs beyond this factor of a point's best spherical angle (or of its nearest vertex)
