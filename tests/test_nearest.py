@@ -235,3 +235,32 @@ def test_ellipsoid_bounds_hold():
         u = np.clip(w @ (e1 - e0) / ((e1 - e0) @ (e1 - e0)), 0, 1)
         off = np.linalg.norm(w - u[:, None] * (e1 - e0), axis=1)
         assert off.max() <= idx._sag[j]
+
+
+def test_kdtree_answers_as_brute_force_with_cut_off_and_short_trees():
+    from geo.spatial._kdtree import KDTree
+
+    rng = np.random.default_rng(7)
+    data, xs = rng.normal(size=(400, 3)), rng.normal(size=(50, 3))
+    full = np.linalg.norm(xs[:, None, :] - data[None, :, :], axis=2)
+    order = np.argsort(full, axis=1)
+    d, i = KDTree(data).query(xs, k=5)
+    assert (i == order[:, :5]).all() and np.allclose(d, np.take_along_axis(full, order[:, :5], axis=1))
+    d, i = KDTree(data).query(xs, k=5, distance_upper_bound=0.3)
+    beyond = np.take_along_axis(full, order[:, :5], axis=1) >= 0.3
+    assert (i[beyond] == 400).all() and np.isinf(d[beyond]).all()
+    assert (i[~beyond] == order[:, :5][~beyond]).all()
+    d, i = KDTree(data[:3]).query(xs, k=4)  # more neighbours asked than the tree holds
+    assert (i[:, 3] == 3).all() and np.isinf(d[:, 3]).all()
+    d, i = KDTree(np.zeros((0, 3))).query(xs, k=1)
+    assert (i == 0).all() and np.isinf(d).all()
+
+
+def test_nearest_search_does_not_import_scipy():
+    import subprocess
+    import sys
+
+    code = ("import sys; from geo.spatial import nearest, _land_distance\n"
+            "print('scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

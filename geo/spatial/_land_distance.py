@@ -34,8 +34,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
+from geo.spatial._kdtree import KDTree
 from geo.spatial.nearest import EARTH_RADIUS_M, GEOD, Arcs, lonlat, unit_vectors
 
 SPHERE_SLACK = 0.0068
@@ -180,7 +180,7 @@ class BoundaryRuns:
         self.first, self.last, self.feature, self.rep, self.radius = parts
         self.widest = float(self.radius.max()) if len(self.radius) else 0.0
         rep_v = unit_vectors(self.x[self.rep], self.y[self.rep])
-        self.tree = cKDTree(rep_v.reshape(-1, 3), balanced_tree=False, compact_nodes=False)
+        self.tree = KDTree(rep_v.reshape(-1, 3))
         self._v: NDArray | None = None  # every vertex as a unit vector, once worth it
 
     def _vectors(self, vert: NDArray) -> NDArray:
@@ -261,7 +261,7 @@ class BoundaryRuns:
             n_chunks = min(len(todo), max(8, len(todo) * kk // CHUNK_ARCS))
             for sel in np.array_split(todo, n_chunks):
                 bound = float(_angle_to_chord(reach[sel].max())) * (1 + 1e-9)
-                d, c = self.tree.query(p[sel], k=kk, distance_upper_bound=bound, workers=-1)
+                d, c = self.tree.query(p[sel], k=kk, distance_upper_bound=bound)
                 d, c = d.reshape(len(sel), -1), c.reshape(len(sel), -1)
                 ang = _chord_angle(np.minimum(d, 2.0))
                 done = (kk >= n_runs) | (ang[:, -1] > reach[sel])
@@ -355,7 +355,7 @@ class BoundaryRuns:
         # ellipsoidal ones, so an arc that could be nearer than E is within
         # E * (1 + SPHERE_SLACK) / R on the sphere: only runs that may hold one are then
         # fetched and measured.
-        _, j1 = self.tree.query(p, k=1, workers=-1)
+        _, j1 = self.tree.query(p, k=1)
         near = self._measure_all(p, np.arange(n), j1, limit)
         reach = (1 + SPHERE_SLACK) / EARTH_RADIUS_M * (1 + 1e-9)
         theta = np.minimum(self._ellipsoid_bound(lon, lat, p, *near) * reach + EPS, limit)

@@ -19,8 +19,8 @@ ellipsoid:
    that circle's arc over the same chord (1e-5 over 100 km). An arc, as an ECEF
    curve, lies within a computed sagitta of its chord and within a radius of its
    midpoint; so does a run of up to 16 consecutive arcs of one part (about 10 km
-   at most) of its centre and of the segment between its ends. KD-trees
-   (``scipy.spatial.cKDTree``, no trouble with the antimeridian or the poles) hold
+   at most) of its centre and of the segment between its ends. k-d trees in 3-D
+   (``geo.spatial._kdtree``; no trouble with the antimeridian or the poles) hold
    the midpoints and the runs' centres.
 3. ``k = 1``: the arcs with the nearest few midpoints are bounded, the most
    promising measured, then those that could beat it; if no arc beyond them can
@@ -47,7 +47,8 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from pyproj import Geod
-from scipy.spatial import cKDTree
+
+from geo.spatial._kdtree import KDTree
 
 CHUNK_POINTS = 16_384
 """Points searched at once in the runs (pass 2): small enough that a chunk's pairs stay
@@ -247,10 +248,10 @@ class _Runs:
     that a search in a class of small runs is not widened by the layer's widest run.
     The arcs of run ``c`` are ``arcs[start[c]:start[c + 1]]``."""
 
-    tree: cKDTree  # every run's centre
+    tree: KDTree  # every run's centre
     sparse: NDArray  # every 8th run of each part (the first included)
-    sparse_tree: cKDTree
-    classes: list[tuple[cKDTree, NDArray, float]]  # (tree, run ids, widest radius in m)
+    sparse_tree: KDTree
+    classes: list[tuple[KDTree, NDArray, float]]  # (tree, run ids, widest radius in m)
     centre: NDArray
     radius: NDArray  # m: every point of every arc of the run lies within it of the centre
     rep_r: NDArray  # m: the same for the middle arc alone
@@ -401,8 +402,8 @@ class FeatureIndex:
             self._short, self._long = np.arange(len(mid)), np.zeros(0, np.int64)
         self._r_short = float(self._r[self._short].max()) if len(mid) else 0.0
         # Unbalanced, uncompacted trees build several times faster and query about as fast.
-        self.tree = cKDTree(self._emid[self._short], balanced_tree=False, compact_nodes=False)
-        self._long_tree = cKDTree(self._emid[self._long]) if len(self._long) else None
+        self.tree = KDTree(self._emid[self._short])
+        self._long_tree = KDTree(self._emid[self._long]) if len(self._long) else None
 
     @property
     def n_segments(self) -> int:
@@ -496,11 +497,11 @@ class FeatureIndex:
             classes = []
             for c in np.unique(cls):
                 ids = np.flatnonzero(cls == c)
-                classes.append((cKDTree(centre[ids]), ids, float(radius[ids].max())))
+                classes.append((KDTree(centre[ids]), ids, float(radius[ids].max())))
             part_of_run = part[start[:-1]]
             in_part = np.arange(len(size)) - np.searchsorted(part_of_run, part_of_run)
             sparse = np.flatnonzero(in_part % 8 == 0)
-            self._runs = _Runs(cKDTree(centre), sparse, cKDTree(centre[sparse]), classes, centre, radius,
+            self._runs = _Runs(KDTree(centre), sparse, KDTree(centre[sparse]), classes, centre, radius,
                                self._r[rep], (s0, s1), width, self.feature[rep], start, order)
         return self._runs
 
@@ -514,10 +515,10 @@ class FeatureIndex:
         got = []
         if not kk:
             kk = min(4 * k, len(runs.radius))
-            got.append(runs.tree.query(xs, k=kk, workers=-1))
+            got.append(runs.tree.query(xs, k=kk))
             kk = min(4 * k, len(runs.sparse))
         kk = min(kk, len(runs.sparse))
-        d, c = runs.sparse_tree.query(xs, k=kk, workers=-1)
+        d, c = runs.sparse_tree.query(xs, k=kk)
         got.append((d, runs.sparse[c]))
         d = np.concatenate([g[0].reshape(m, -1) for g in got], axis=1)
         c = np.concatenate([g[1].reshape(m, -1) for g in got], axis=1)
@@ -565,8 +566,7 @@ class FeatureIndex:
                 reach = cap + widest
                 todo, kk, kk_old = np.arange(m), min(16 * k, len(ids)), 0
                 while len(todo):
-                    d, c = tree.query(xs[todo], k=kk, distance_upper_bound=float(reach[todo].max()),
-                                      workers=-1)
+                    d, c = tree.query(xs[todo], k=kk, distance_upper_bound=float(reach[todo].max()))
                     d, c = d.reshape(len(todo), -1)[:, kk_old:], c.reshape(len(todo), -1)[:, kk_old:]
                     ok = (c < len(ids)) & (d <= reach[todo][:, None])
                     rows_c.append(np.repeat(todo, d.shape[1])[ok.ravel()])
@@ -657,14 +657,14 @@ class FeatureIndex:
             # settled (most near a line are). With k > 1 the nearest midpoints mostly
             # belong to one feature, so every point goes straight to the runs (pass 2).
             big_k = min(start_k, len(self._short))
-            mid_d, j = self.tree.query(xyz, k=big_k, workers=-1)
+            mid_d, j = self.tree.query(xyz, k=big_k)
             mid_d, j = mid_d.reshape(n, -1), self._short[j.reshape(n, -1)]
             # The nearest any arc not fetched can be (chord, m).
             unseen = (np.full(n, np.inf) if big_k >= len(self._short)
                       else mid_d[:, -1] - self._r_short)
             if self._long_tree is not None:
                 long_k = min(4, len(self._long))
-                long_d, jl = self._long_tree.query(xyz, k=long_k, workers=-1)
+                long_d, jl = self._long_tree.query(xyz, k=long_k)
                 long_d, jl = long_d.reshape(n, -1), self._long[jl.reshape(n, -1)]
                 j = np.concatenate([j, jl], axis=1)
                 if long_k < len(self._long):
