@@ -84,25 +84,48 @@ def test_polygon_index_matches_sjoin(countries):
     rng = np.random.default_rng(7)
     n = 50_000
     pts = shapely.points(rng.uniform(-180, 180, n), rng.uniform(-90, 90, n))
-    index = PolygonIndex(countries.geometry.values, max_vertices=32)
-    # Points exactly on the index's cut lines, inside polygons, are the hard case.
-    lines = shapely.linestrings([[[x, -90], [x, 90]] for x in index.cut_x[::10]])
-    polys = np.asarray(countries.geometry.values)
-    inside = shapely.get_parts(shapely.intersection(lines[:, None], polys[None, :]).ravel())
-    # Non-empty LineString pieces of the cut lines inside some country.
-    inside = inside[(shapely.get_type_id(inside) == 1) & ~shapely.is_empty(inside)]
-    cut_pts = shapely.line_interpolate_point(inside, 0.5, normalized=True)
-    assert np.isin(shapely.get_x(cut_pts), index.cut_x).all()
-    pts = np.concatenate([pts, cut_pts])
+    index = PolygonIndex(countries.geometry.values, grid_cells=720)
+    # The hard cases for the grid: points on the lines each row of cells is classified
+    # along, on cell edges (where locate's rounding may pick the neighbouring cell) and
+    # on polygon vertices (on a boundary: in no polygon).
+    x0, y0, size, nx, ny, state = index.grid
+    assert (state == -2).mean() < 0.2  # most cells answered by lookup
+    k = rng.integers(0, ny, 20_000)
+    on_rows = shapely.points(rng.uniform(-180, 180, len(k)), y0 + (k + 0.5) * size)
+    i = rng.integers(0, nx, 20_000)
+    on_edges = shapely.points(x0 + i * size, rng.uniform(-90, 90, len(i)))
+    corners = shapely.points(x0 + i * size, y0 + k * size)
+    vertices = shapely.points(shapely.get_coordinates(countries.geometry.values)[::7])
+    pts = np.concatenate([pts, on_rows, on_edges, corners, vertices])
     frame = gpd.GeoDataFrame(geometry=pts, crs="EPSG:4326")
     j = gpd.sjoin(frame, countries, how="left", predicate="within")
     j = j[~j.index.duplicated()]
     expected = j["index_right"].fillna(-1).astype(int).to_numpy()
     got = index.locate(pts)
     assert (got >= 0).sum() > 10_000
+    assert (got[n:n + len(k)] >= 0).sum() > 3_000
     assert np.array_equal(got, expected)
-    on_cut_inside = got[n:] >= 0
-    assert on_cut_inside.any()
+    # The same from coordinates, without point objects.
+    assert np.array_equal(index.locate_xy(shapely.get_x(pts), shapely.get_y(pts)), expected)
+
+
+def test_polygon_index_pieces_cover_their_polygons(countries):
+    """The small pieces (for coastal distances) are each at most ``max_vertices`` vertices
+    and together cover their polygon: same area, and distances from points at sea equal
+    the distance to the whole polygon."""
+    index = PolygonIndex(countries.geometry.values, max_vertices=64)
+    pieces, owner = index.pieces, index.piece_owner
+    assert len(pieces) > len(countries)
+    assert shapely.get_num_coordinates(pieces).max() <= 64
+    area = np.bincount(owner, weights=shapely.area(pieces), minlength=len(countries))
+    np.testing.assert_allclose(area, shapely.area(index.polygons), rtol=1e-9, atol=1e-9)
+    rng = np.random.default_rng(3)
+    sea = shapely.points(rng.uniform(-180, 180, 3_000), rng.uniform(-60, 75, 3_000))
+    sea = sea[index.locate(sea) < 0][:1_000]
+    chl = int(np.flatnonzero(countries["iso_a3"].to_numpy() == "CHL")[0])
+    mine = pieces[owner == chl]
+    d_pieces = shapely.distance(sea[:, None], mine[None, :]).min(axis=1)
+    np.testing.assert_allclose(d_pieces, shapely.distance(sea, index.polygons[chl]), rtol=1e-9)
 
 
 def test_polygon_index_repairs_invalid_polygons_instead_of_failing():
