@@ -2,7 +2,7 @@
 
 Rules, reported per site in ``country_rule``:
 
-- ``within``: the point lies strictly inside one polygon (fast subdivided index,
+- ``within``: the point lies strictly inside one polygon (fast grid index,
   :mod:`geo.spatial.polygon_index`; invalid polygons repaired first, so the answer is
   ``sjoin(predicate="within")`` on the repaired layer).
 - ``boundary``: the point lies on a shared border (within 1 m of two or more

@@ -1,17 +1,17 @@
 """Fast point-in-polygon assignment against a fixed polygon layer.
 
 Large country polygons (thousands of vertices) make every containment test
-expensive. ``PolygonIndex`` cuts each polygon into pieces of at most
-``max_vertices`` vertices (the idea behind PostGIS ``ST_Subdivide``) and lays a
-coarse grid over the layer. A point in a cell that no polygon boundary crosses is
-answered by lookup (open sea, or wholly inside one polygon); the others are tested,
-in one vectorised call, against the few small pieces that meet their cell.
+expensive. ``PolygonIndex`` lays a fine grid over the layer (0.25-degree cells on the
+world) and classifies every cell in numpy, from the polygons' boundary segments: a cell
+that no segment meets lies wholly in one polygon or in none, and which one is read off a
+line through its row (winding number and XOR of the owners of the segments crossing it
+to the left). A point in such a cell is answered by lookup; the few in cells a boundary
+crosses take GEOS's exact test (``contains_xy``, prepared) against the polygons of
+their cell only.
 
-The answer is the same as ``geopandas.sjoin(points, polygons, predicate="within")``:
-a point strictly inside a polygon is inside exactly one of its pieces, except when
-it lies on one of the cut lines; those few points (found exactly, since cuts are
-axis-parallel at recorded coordinates) are tested against the original polygons.
-Where polygons overlap, the lowest-numbered one is the answer.
+The answer is the same as ``geopandas.sjoin(points, polygons, predicate="within")``
+(lookup only where no boundary comes within a millionth of a cell, the rest GEOS's own
+test); where polygons overlap, the lowest-numbered one is the answer.
 
 The polygons are first made fit to index (:func:`repair_polygons`): collections keep
 their polygonal parts, invalid polygons are repaired (rings drawn across the
