@@ -221,12 +221,13 @@ def scale(args) -> None:
                 join_c = [r["join"][1] * k for r in runs[m]]
                 read_w = [r["read"][0] * k for r in runs[m]]
                 read_c = [r["read"][1] * k for r in runs[m]]
-                build = runs[m][0]["build"]
+                build = [statistics.median(r["build"][j] for r in runs[m])
+                         for j in (0, 1)]
                 med[m] = (statistics.median(join_w), statistics.median(join_c),
                           statistics.median(read_w), statistics.median(read_c))
                 rss = max(r["peak_rss_mb"] for r in runs[m])
                 print(f"  {m:10s} join incl. build {med[m][0]:7.2f} s ({med[m][1]:6.2f} s CPU), "
-                      f"best {min(join_w):6.2f} s ({min(join_c):6.2f} s CPU); build {fmt(build)}; "
+                      f"best {min(join_w):6.2f} s ({min(join_c):6.2f} s CPU); of it build {fmt(build)}; "
                       f"read {med[m][2]:6.2f} s ({med[m][3]:5.2f} s CPU); peak RSS {rss:,.0f} MB")
             if raw is not None:
                 print(f"  minetrack on the raw layer (repair in the build), first chunk: build "

@@ -185,42 +185,52 @@ def repair_polygons(geoms, *, lonlat: bool | None = None, source: str = "polygon
     return geoms, fix
 
 
-def _segments(polygons: np.ndarray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Every boundary segment of ``polygons``: start and end (n, 2), the owner polygon,
-    and the winding a crossing adds (see :func:`_crossings`): +1 on a counter-clockwise
-    shell or a clockwise hole, -1 on the others."""
+def _segments(polygons: np.ndarray) -> tuple[NDArray, ...]:
+    """Every boundary segment of ``polygons``: x and y of its start and end (four
+    contiguous arrays), the owner polygon, and the winding a crossing adds (see
+    ``_build_grid``): +1 on a counter-clockwise shell or a clockwise hole, -1 on the
+    others."""
     parts, owner = shapely.get_parts(polygons, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     xy, ring_i = shapely.get_coordinates(rings, return_index=True)
-    same = ring_i[:-1] == ring_i[1:]
-    a, b, seg_ring = xy[:-1][same], xy[1:][same], ring_i[:-1][same]
+    x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])
+    start = np.flatnonzero(ring_i[:-1] == ring_i[1:])
+    ax, ay, bx, by = x[start], y[start], x[start + 1], y[start + 1]
+    seg_ring = ring_i[start]
     # Twice the signed area of each ring (shoelace), for its orientation.
-    area2 = np.bincount(seg_ring, weights=a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1],
-                        minlength=len(rings))
+    area2 = np.bincount(seg_ring, weights=ax * by - bx * ay, minlength=len(rings))
     shell = np.concatenate([[True], ring_part[1:] != ring_part[:-1]])
     turn = np.where((area2 > 0) == shell, 1, -1).astype(np.int32)
-    return a, b, owner[ring_part[seg_ring]], turn[seg_ring]
+    return ax, ay, bx, by, owner[ring_part[seg_ring]], turn[seg_ring]
 
 
-def _split_segments(a: NDArray, b: NDArray, most: float, *rest: NDArray) -> tuple[NDArray, ...]:
-    """Segments longer than ``most`` in x or in y cut into equal parts no longer (the end
-    of the last part is the segment's own end), with the per-segment arrays ``rest``
-    repeated; the short ones kept first, as they are."""
-    d = b - a
-    k = np.ceil(np.abs(d).max(axis=1) / most)
+def _split_segments(ax, ay, bx, by, most: float, *rest: NDArray) -> tuple[NDArray, ...]:
+    """Segments longer than ``most`` in x or in y cut into equal parts no longer: the
+    first part takes the segment's place, the others are appended (the last ends at the
+    segment's own end); the per-segment arrays ``rest`` follow."""
+    k = np.ceil(np.maximum(np.abs(bx - ax), np.abs(by - ay)) / most)
     long = np.flatnonzero(k > 1)
     if not len(long):
-        return (a, b, *rest)
+        return (ax, ay, bx, by, *rest)
     k = k[long].astype(np.int64)
     rep = np.repeat(long, k)
-    kk = np.repeat(k, k)
+    kk = np.repeat(k, k).astype(float)
     rank = np.arange(len(rep)) - np.repeat(np.cumsum(k) - k, k)
-    start = a[rep] + d[rep] * (rank / kk)[:, None]
-    end = np.where((rank + 1 == kk)[:, None], b[rep], a[rep] + d[rep] * ((rank + 1) / kk)[:, None])
-    short = np.ones(len(a), dtype=bool)
-    short[long] = False
-    return (np.concatenate([a[short], start]), np.concatenate([b[short], end]),
-            *(np.concatenate([r[short], r[rep]]) for r in rest))
+    last = rank + 1 == kk
+    head = rank == 0
+
+    def cut(a0, b0):
+        a_r, d_r = a0[rep], b0[rep] - a0[rep]
+        return a_r + d_r * (rank / kk), np.where(last, b0[rep], a_r + d_r * ((rank + 1) / kk))
+
+    out = []
+    for a0, b0 in ((ax, bx), (ay, by)):
+        s_, e_ = cut(a0, b0)
+        a1, b1 = a0.copy(), b0.copy()
+        a1[long], b1[long] = s_[head], e_[head]
+        out.append((np.concatenate([a1, s_[~head]]), np.concatenate([b1, e_[~head]])))
+    (ax, bx), (ay, by) = out
+    return (ax, ay, bx, by, *(np.concatenate([r, r[rep[~head]]]) for r in rest))
 
 
 def _clip(geoms: NDArray, xmin, ymin, xmax, ymax) -> NDArray:
@@ -279,8 +289,8 @@ class PolygonIndex:
         """Classify the grid's cells (see the class docstring) and list, per cell that
         needs the exact test, the polygons to test (a CSR table: cell -> polygons)."""
         n_poly = len(self.polygons)
-        a, b, owner, turn = _segments(self.polygons)
-        if not len(a):
+        ax, ay, bx, by, owner, turn = _segments(self.polygons)
+        if not len(ax):
             self.grid = (0.0, 0.0, 1.0, 1, 1, np.full(1, -1, dtype=np.int32))
             self.cell_start = self.cell_count = np.zeros(1, dtype=np.int64)
             self.cell_polygons = np.zeros(0, dtype=np.int64)
@@ -292,38 +302,41 @@ class PolygonIndex:
         n_cell = nx * ny
         # Half a cell at most in x and in y: a part then meets at most 2 x 2 cells and
         # crosses at most one row's line.
-        a, b, owner, turn = _split_segments(a, b, size / 2, owner, turn)
-        ax, ay, bx, by = a[:, 0], a[:, 1], b[:, 0], b[:, 1]
+        ax, ay, bx, by, owner, turn = _split_segments(ax, ay, bx, by, size / 2, owner, turn)
         # Cells each part's bounding box meets, widened by a millionth of a cell so that
         # a point rounded into a neighbouring cell (locate divides differently) is still
         # only ever looked up in a cell that the boundary provably misses.
         eps = 1e-6
+        # Coordinates in cells from the grid's corner (the crossings below, too).
+        ua, ub = (ax - xmin) / size, (bx - xmin) / size
+        va, vb = (ay - ymin) / size, (by - ymin) / size
 
-        def cell_range(lo, hi, origin, n):
-            return (np.clip(np.floor((lo - origin) / size - eps), 0, n - 1).astype(np.int64),
-                    np.clip(np.floor((hi - origin) / size + eps), 0, n - 1).astype(np.int64))
+        def cell_range(a, b, n):
+            lo = np.floor(np.minimum(a, b) - eps).astype(np.int64)
+            hi = np.floor(np.maximum(a, b) + eps).astype(np.int64)
+            return np.clip(lo, 0, n - 1, out=lo), np.clip(hi, 0, n - 1, out=hi)
 
-        x0, x1 = cell_range(np.minimum(ax, bx), np.maximum(ax, bx), xmin, nx)
-        y0, y1 = cell_range(np.minimum(ay, by), np.maximum(ay, by), ymin, ny)
+        x0, x1 = cell_range(ua, ub, nx)
+        y0, y1 = cell_range(va, vb, ny)
         met = [y0 * nx + x0, y0 * nx + x1, y1 * nx + x0, y1 * nx + x1]
         touched = np.zeros(n_cell, dtype=bool)
         for m in met:
             touched[m] = True
-        # Row k's line is y = ymin + (k + 0.5) * size. A part crossing it (half-open in y,
-        # so a vertex on the line counts once) adds its winding and its owner to every
-        # cell whose centre lies to the right of the crossing.
-        upper = np.floor((np.maximum(ay, by) - ymin) / size - 0.5).astype(np.int64)
+        # Row k's line is k + 0.5 cells up. A part crossing it (half-open in y, so a
+        # vertex on the line counts once) adds its winding and its owner to every cell
+        # whose centre lies to the right of the crossing.
+        upper = np.floor(np.maximum(va, vb) - 0.5).astype(np.int64)
         flat_l, wind_l, own_l = [], [], []
         for k in (upper, upper + 1):  # rounding may put the one line crossed in either
-            yl = ymin + (k + 0.5) * size
-            c = np.flatnonzero(((ay > yl) != (by > yl)) & (k >= 0) & (k < ny))
-            xc = ax[c] + (yl[c] - ay[c]) * (bx[c] - ax[c]) / (by[c] - ay[c])
-            i = np.floor((xc - xmin) / size - 0.5).astype(np.int64) + 1
+            yl = k + 0.5
+            c = np.flatnonzero(((va > yl) != (vb > yl)) & (k >= 0) & (k < ny))
+            xc = ua[c] + (yl[c] - va[c]) * (ub[c] - ua[c]) / (vb[c] - va[c])
+            i = np.floor(xc - 0.5).astype(np.int64) + 1
             keep = i < nx
             c, i = c[keep], np.maximum(i[keep], 0)
             flat_l.append(k[c] * nx + i)
             # A counter-clockwise shell has its points to the right of where it goes down.
-            wind_l.append(np.where(by[c] > ay[c], -1, 1) * turn[c])
+            wind_l.append(np.where(vb[c] > va[c], -1, 1) * turn[c])
             own_l.append(owner[c])
         flat, wind, own = np.concatenate(flat_l), np.concatenate(wind_l), np.concatenate(own_l)
         winding = np.bincount(flat, weights=wind, minlength=n_cell).astype(np.int32)
