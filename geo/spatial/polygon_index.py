@@ -369,7 +369,9 @@ class PolygonIndex:
                                 xmin + (ux + 1) * size, ymin + (uy + 1) * size)
             u_i, u_poly = shapely.STRtree(shapely.envelope(self.polygons)).query(boxes)
             keys.append(unsure[u_i] * n_poly + u_poly)
-        keys = np.unique(np.concatenate(keys))
+        # Sorted, duplicates dropped (np.unique hashes: several times slower here).
+        keys = np.sort(np.concatenate(keys))
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
         cell, self.cell_polygons = np.divmod(keys, n_poly)
         self.cell_count = np.bincount(cell, minlength=n_cell)
         self.cell_start = np.cumsum(self.cell_count) - self.cell_count
