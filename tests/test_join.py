@@ -203,3 +203,33 @@ def test_fallback_at_sea_matches_a_per_point_reference(countries):
     # Beyond 25 km (with the 1 % margin the tangent plane may be off): nothing.
     far = want_d > 25_000 * 1.01
     assert (rule[far] == "none").all()
+
+
+def test_near_pieces_nearest_only_keeps_the_nearest_and_the_border(countries):
+    """The pruned search (boxes against the first measured piece) finds, per point, the
+    same nearest polygon and distance, and every polygon within the border tolerance, as
+    measuring every piece in reach."""
+    from geo.spatial.join import BOUNDARY_TOLERANCE_M, near_pieces, polygon_index
+
+    index = polygon_index(countries)
+    rng = np.random.default_rng(8)
+    coast = shapely.get_coordinates(shapely.boundary(countries.geometry.values))
+    xy = coast[rng.integers(0, len(coast), 20_000)] + rng.normal(0, 0.1, (20_000, 2))
+    # Some exactly on borders and coasts, and some across the antimeridian and near poles.
+    xy = np.concatenate([xy, coast[::50], [[179.99, -16.5], [-179.99, 65.0], [0.0, -89.0]]])
+    lon, lat = xy[:, 0], xy[:, 1]
+
+    def per_point(p_i, poly, d):
+        order = np.lexsort((poly, d, p_i))
+        p_i, poly, d = p_i[order], poly[order], d[order]
+        first = np.concatenate([[True], p_i[1:] != p_i[:-1]])
+        border = {(a, b) for a, b, m in zip(p_i, poly, d, strict=True) if m <= BOUNDARY_TOLERANCE_M}
+        return dict(zip(p_i[first], zip(poly[first], d[first], strict=True), strict=True)), border
+
+    full, border_full = per_point(*near_pieces(lon, lat, index, 25_000.0))
+    pruned, border_pruned = per_point(*near_pieces(lon, lat, index, 25_000.0, nearest_only=True))
+    assert len(full) > 15_000 and len(border_full) > 100
+    assert pruned.keys() == full.keys()
+    assert all(pruned[k][1] == full[k][1] for k in full)
+    assert all(pruned[k][0] == full[k][0] for k in full)
+    assert border_pruned == border_full
