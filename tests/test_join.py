@@ -217,6 +217,8 @@ def test_near_pieces_nearest_only_keeps_the_nearest_and_the_border(countries):
     xy = coast[rng.integers(0, len(coast), 20_000)] + rng.normal(0, 0.1, (20_000, 2))
     # Some exactly on borders and coasts, and some across the antimeridian and near poles.
     xy = np.concatenate([xy, coast[::50], [[179.99, -16.5], [-179.99, 65.0], [0.0, -89.0]]])
+    # In no polygon, as assign_polygons asks (on a boundary counts: distance 0).
+    xy = xy[index.locate_xy(xy[:, 0], xy[:, 1]) < 0]
     lon, lat = xy[:, 0], xy[:, 1]
 
     def per_point(p_i, poly, d):
@@ -226,10 +228,18 @@ def test_near_pieces_nearest_only_keeps_the_nearest_and_the_border(countries):
         border = {(a, b) for a, b, m in zip(p_i, poly, d, strict=True) if m <= BOUNDARY_TOLERANCE_M}
         return dict(zip(p_i[first], zip(poly[first], d[first], strict=True), strict=True)), border
 
-    full, border_full = per_point(*near_pieces(lon, lat, index, 25_000.0))
+    full_hits = near_pieces(lon, lat, index, 25_000.0)
+    full, border_full = per_point(*full_hits)
     pruned, border_pruned = per_point(*near_pieces(lon, lat, index, 25_000.0, nearest_only=True))
-    assert len(full) > 15_000 and len(border_full) > 100
+    assert len(full) > 6_000 and len(border_full) > 50
     assert pruned.keys() == full.keys()
-    assert all(pruned[k][1] == full[k][1] for k in full)
-    assert all(pruned[k][0] == full[k][0] for k in full)
+    # The pruned search measures in numpy, the full one through GEOS: equal to 1e-8 m.
+    gap = np.array([abs(pruned[k][1] - full[k][1]) for k in full])
+    assert gap.max() < 1e-6
+    # The same nearest polygon but for ties (a border meeting the coast at the nearest
+    # vertex), which assign_polygons settles by the row.
+    pairs = {(a, b): m for a, b, m in zip(*full_hits, strict=True)}
+    other = [k for k in full if pruned[k][0] != full[k][0]]
+    assert len(other) < 0.001 * len(full)
+    assert all(abs(pairs[(k, pruned[k][0])] - full[k][1]) < 1e-6 for k in other)
     assert border_pruned == border_full

@@ -394,6 +394,21 @@ class PolygonIndex:
         """STRtree over :attr:`pieces`."""
         return self._cut()[2]
 
+    @property
+    def piece_segments(self) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+        """Every boundary segment of :attr:`pieces` as x, y of its start and end, piece by
+        piece, and where each piece's segments start (len(pieces) + 1 offsets)."""
+        if getattr(self, "_piece_segments", None) is None:
+            pieces = self.pieces
+            rings, ring_piece = shapely.get_rings(pieces, return_index=True)
+            xy, ring_i = shapely.get_coordinates(rings, return_index=True)
+            start = np.flatnonzero(ring_i[:-1] == ring_i[1:])
+            x, y = xy[:, 0], xy[:, 1]
+            seg_piece = ring_piece[ring_i[start]]
+            offsets = np.searchsorted(seg_piece, np.arange(len(pieces) + 1))
+            self._piece_segments = (x[start], y[start], x[start + 1], y[start + 1], offsets)
+        return self._piece_segments
+
     def _cut(self) -> tuple[NDArray, NDArray, shapely.STRtree]:
         """Cut each polygon across its bounding box's longer side, repeatedly, until every
         piece has at most ``max_vertices`` vertices (the idea of PostGIS
