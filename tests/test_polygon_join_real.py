@@ -143,3 +143,22 @@ def test_a_collection_keeps_its_polygonal_parts_dissolved():
     fixed, changed = repair_polygons([touching])
     assert changed.tolist() == [0]
     assert fixed[0].geom_type == "Polygon" and fixed[0].area == pytest.approx(2.0)
+
+
+def test_ne10m_points_on_grid_lines_answer_as_sjoin(ne10m_index):
+    """Points on the lines the grid's rows are classified along and on cell edges, for
+    the default grid and an odd one built on the repaired polygons as they are."""
+    rng = np.random.default_rng(14)
+    again = PolygonIndex(ne10m_index.polygons, grid_cells=977, repair=False)
+    pts = []
+    for index in (ne10m_index, again):
+        x0, y0, size, nx, ny, _ = index.grid
+        k, i = rng.integers(0, ny, 8_000), rng.integers(0, nx, 8_000)
+        pts += [shapely.points(rng.uniform(-180, 180, len(k)), y0 + (k + 0.5) * size),
+                shapely.points(x0 + i * size, rng.uniform(-90, 90, len(i))),
+                shapely.points(x0 + i * size, y0 + k * size)]
+    pts = np.concatenate(pts)
+    expected = sjoin_lowest(pts, ne10m_index.polygons)
+    assert (expected >= 0).sum() > 10_000
+    assert np.array_equal(ne10m_index.locate(pts), expected)
+    assert np.array_equal(again.locate(pts), expected)
