@@ -306,6 +306,10 @@ def test_hostile_publisher_is_shown_as_text(chromium, data_copy, tmp_path):
     hostile = '<img src=x onerror="window.__pwned=1">'
     sources.loc[sources["id"] == "usgs-mcs2025-copper", "publisher"] = hostile
     write(sources, data_copy / "sources.csv")
+    publishers = read(data_copy / "publishers.csv")  # every publisher must be classified
+    publishers.loc[len(publishers)] = {"publisher": hostile, "kind": "government", "primary": "true",
+                                       "reason": "a hostile string, for the test"}
+    write(publishers, data_copy / "publishers.csv")
     out = tmp_path / "maps"
     build_maps(out, ["copper_reserves"], facts=Facts.from_dir(data_copy))
     page, log = open_page(chromium, (out / "copper-reserves.html").as_uri())
