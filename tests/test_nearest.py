@@ -208,7 +208,7 @@ def test_railroad_nearest_near_and_far_match_brute_force(railroads):
 def test_ellipsoid_bounds_hold():
     """The search's bounds: the ECEF chord is below the WGS 84 geodesic and the arc bound
     above it, from metres to antipodes; an arc stays within its sagitta of its chord."""
-    from geo.spatial.nearest import _ecef, _upper, unit_vectors
+    from geo.spatial.nearest import _ecef, _geodesic_upper, _reach, _upper, unit_vectors
 
     rng = np.random.default_rng(5)
     n = 20_000
@@ -218,7 +218,12 @@ def test_ellipsoid_bounds_hold():
     _, _, s = GEOD.inv(lon0, lat0, lon1, lat1)
     chord = np.linalg.norm(_ecef(unit_vectors(lon0, lat0)) - _ecef(unit_vectors(lon1, lat1)), axis=1)
     assert np.all(chord <= s * (1 + 1e-12) + 1e-6)
-    assert np.all(_upper(chord) >= s * (1 - 1e-12) - 1e-6)
+    assert np.all(_geodesic_upper(chord) >= s * (1 - 1e-12) - 1e-6)
+    # A pair whose chord is beyond _reach(s) is farther than s: no pair of geodesic s has one.
+    assert np.all(chord <= _reach(s) * (1 + 1e-12) + 1e-6)
+    assert np.all(_upper(chord) >= chord)
+    far = s > 5_000_000  # and the reach is tight there too (under 1 %), so far points stay cheap
+    assert np.all(_upper(chord[far]) <= chord[far] * 1.01)
     # Tight where it matters: under 100 km the two bounds differ by less than 2e-5.
     short = s < 100_000
     assert np.all(_upper(chord[short]) - chord[short] <= 2e-5 * s[short] + 1e-6)

@@ -85,9 +85,6 @@ _CHORD_SAFE_M = 2 * WGS84_B * np.sin(0.6)
 """Chords up to this are between points at most 1.21 rad apart as unit vectors, whose
 geodesic (under 7,800 km) is shorter than half that circle, where the arc bound holds."""
 
-_FAR_M = np.pi * LARGEST_RADIUS_M
-"""Longer than any geodesic distance on the ellipsoid."""
-
 
 def unit_vectors(lon: NDArray, lat: NDArray) -> NDArray:
     """(n, 3) unit vectors for longitudes/latitudes in degrees."""
@@ -117,11 +114,37 @@ def _ecef(u: NDArray) -> NDArray:
     return out
 
 
-def _upper(chord: NDArray) -> NDArray:
-    """Upper bound (m) on the geodesic between ellipsoid points ``chord`` metres apart
-    (the chord itself is the lower bound)."""
+def _geodesic_upper(chord: NDArray) -> NDArray:
+    """Upper bound (m) on the geodesic between ellipsoid points ``chord`` metres apart.
+
+    Under ``_CHORD_SAFE_M``, the arc of the smallest curvature circle over the chord;
+    at any length, the central plane section through both points (an ellipse of
+    semi-axes ``a`` and at least ``b``, whose radius changes by under 22 km a radian):
+    at most ``a (1 + 1e-5)`` a radian of the central angle, which is at most
+    ``2 asin(chord / 2b)``.
+    """
     arc = 2.0 * SMALLEST_RADIUS_M * np.arcsin(np.minimum(chord / (2.0 * SMALLEST_RADIUS_M), 1.0))
-    return np.where(chord <= _CHORD_SAFE_M, arc, _FAR_M)
+    section = 2.0 * np.arcsin(np.minimum(chord / (2.0 * WGS84_B), 1.0)) * WGS84_A * (1.0 + 1e-5)
+    return np.where(chord <= _CHORD_SAFE_M, np.minimum(arc, section), section)
+
+
+def _reach(geodesic: NDArray) -> NDArray:
+    """The longest chord (m) of two ellipsoid points at most ``geodesic`` metres apart:
+    that geodesic spans a central angle of at most ``geodesic / b`` (projected radially
+    onto the sphere of radius ``b``, a path only shortens), so between radii in [b, a]
+    the chord is at most ``hypot(a - b, 2 a sin(geodesic / 2b))``; and never more than
+    the geodesic itself."""
+    half = np.minimum(geodesic / (2.0 * WGS84_B), np.pi / 2)
+    return np.minimum(geodesic, np.hypot(WGS84_A - WGS84_B, 2.0 * WGS84_A * np.sin(half)))
+
+
+def _upper(chord: NDArray) -> NDArray:
+    """The longest chord (m) a pair may have and still be no farther on the ellipsoid
+    than a pair ``chord`` metres apart. The search compares chords with this, so a pair
+    beyond it is strictly farther than the answer; bounding by the geodesic alone
+    (chords are far shorter than geodesics across a continent) made a point thousands
+    of km from a layer measure nearly every arc."""
+    return _reach(_geodesic_upper(chord))
 
 
 def _tol(bound: NDArray | float) -> NDArray:
