@@ -173,3 +173,23 @@ def finish_table(frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     if problems:
         raise DataError(problems)
     return frame
+
+
+def newest_editions(paths, read, columns: Sequence[str]) -> pd.DataFrame:
+    """Country statistics from several editions of one publication, in long form
+    (``iso_a3``, ``kind``, ``year``, ..., ``edition``): each file read by ``read(path)``
+    (a frame or None, and its problems); where editions overlap, the newest edition's
+    figure is kept, as publishers revise. DataError with every file's problems."""
+    parts, problems = [], []
+    for path in paths:
+        frame, found = read(path)
+        problems += found
+        if frame is not None:
+            parts.append(frame)
+    if problems:
+        raise DataError(problems)
+    if not parts:
+        return pd.DataFrame(columns=list(columns))
+    table = pd.concat(parts, ignore_index=True).sort_values("edition", ascending=False, kind="stable")
+    table = table.drop_duplicates(["iso_a3", "kind", "year"])
+    return table.sort_values(["kind", "year", "iso_a3"]).reset_index(drop=True)

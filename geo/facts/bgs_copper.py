@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.core.errors import DataError, Problem, display_path
+from geo.core.errors import Problem, display_path
 from geo.core.paths import data_dir
-from geo.core.tables import line_numbers
+from geo.core.tables import line_numbers, newest_editions
 from geo.facts.checks import check_references
 
 BGS_GLOB = "copper_bgs_wmp*.csv"
@@ -43,19 +43,8 @@ def load_bgs_years(directory: Path | str | None = None, *, known_iso: set[str] |
     on anything wrong; an empty table when the folder has no BGS file.
     """
     directory = Path(directory) if directory else data_dir()
-    parts, problems = [], []
-    for path in sorted(directory.glob(BGS_GLOB)):
-        frame, found = _read_bgs_table(path, known_iso=known_iso, source_ids=source_ids)
-        problems += found
-        if frame is not None:
-            parts.append(frame)
-    if problems:
-        raise DataError(problems)
-    if not parts:
-        return pd.DataFrame(columns=COLUMNS)
-    table = pd.concat(parts, ignore_index=True).sort_values("edition", ascending=False, kind="stable")
-    table = table.drop_duplicates(["iso_a3", "kind", "year"])
-    return table.sort_values(["kind", "year", "iso_a3"]).reset_index(drop=True)
+    return newest_editions(sorted(directory.glob(BGS_GLOB)), lambda path: _read_bgs_table(
+        path, known_iso=known_iso, source_ids=source_ids), COLUMNS)
 
 
 def _read_bgs_table(path: Path, *, known_iso, source_ids) -> tuple[pd.DataFrame | None, list[Problem]]:

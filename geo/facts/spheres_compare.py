@@ -47,8 +47,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.core.errors import DataError, Problem, display_path
+from geo.core.errors import Problem, display_path
 from geo.core.paths import data_dir
+from geo.core.tables import newest_editions
 from geo.facts.checks import check_references
 
 USGS_GLOB = "copper_usgs_mcs*.csv"
@@ -89,21 +90,9 @@ def load_usgs_years(directory: Path | str | None = None, *, known_iso: set[str] 
     ``already_read`` (file name -> table) spares reading a file a loader has read already.
     """
     directory = Path(directory) if directory else data_dir()
-    parts, problems = [], []
-    for path in sorted(directory.glob(USGS_GLOB)):
-        frame, found = _read_usgs_table(path, known_iso=known_iso, source_ids=source_ids,
-                                        raw=(already_read or {}).get(path.name))
-        problems += found
-        if frame is not None:
-            parts.append(frame)
-    if problems:
-        raise DataError(problems)
-    if not parts:
-        return pd.DataFrame(columns=["iso_a3", "country", "kind", "year", "kt", "edition", "sources"])
-    table = pd.concat(parts, ignore_index=True)
-    table = table.sort_values("edition", ascending=False, kind="stable")
-    table = table.drop_duplicates(["iso_a3", "kind", "year"])
-    return table.sort_values(["kind", "year", "iso_a3"]).reset_index(drop=True)
+    return newest_editions(sorted(directory.glob(USGS_GLOB)), lambda path: _read_usgs_table(
+        path, known_iso=known_iso, source_ids=source_ids, raw=(already_read or {}).get(path.name)),
+        ["iso_a3", "country", "kind", "year", "kt", "edition", "sources"])
 
 
 def _read_usgs_table(path: Path, *, known_iso, source_ids,
