@@ -262,9 +262,12 @@ def _runs(land, lon, lat, max_distance_m=None, **kw):
 def _same_answer(land, lon, lat, dist, feature, ref_dist, ref_feature):
     assert np.array_equal(np.isnan(dist), np.isnan(ref_dist))
     ok = ~np.isnan(dist)
-    # Never farther than the arc index (a superset of its arcs is measured), and the same
-    # to 0.01 % or 0.5 m.
-    assert np.all(dist[ok] <= ref_dist[ok] + 1e-6)
+    # Never farther than the arc index but for where on an arc the closest point is taken
+    # (the arc index cuts its longest arcs into pieces, whose feet on the sphere come a
+    # little nearer the ellipsoidal optimum: at most 2 m in 256 km here; each measures
+    # real points of the boundary, so the nearer is the better), and the same to 0.01 %
+    # or 0.5 m.
+    assert np.all(dist[ok] <= ref_dist[ok] * (1 + 1e-5) + 1e-6)
     assert np.allclose(dist[ok], ref_dist[ok], rtol=1e-4, atol=0.5)
     # The same unit, or one whose boundary is as near (overlapping units share edges).
     other = ok & (feature != ref_feature)

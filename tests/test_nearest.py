@@ -269,3 +269,59 @@ def test_nearest_search_does_not_import_scipy():
             "print('scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_threads_and_blocks_do_not_change_the_answer(roads):
+    """Blocks of neighbouring points searched on several threads give the one-thread
+    answer row for row, k = 1 and 3, with and without a distance cut-off; a call from a
+    worker thread (a dask task) searches on one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from geo.spatial import nearest
+
+    lines = roads.geometry.values
+    xmin, ymin, xmax, ymax = roads.total_bounds
+    rng = np.random.default_rng(3)
+    pts = shapely.points(rng.uniform(xmin, xmax, 20_000), rng.uniform(ymin, ymax, 20_000))
+    for k, cut in ((1, None), (3, None), (1, 150.0)):
+        one = FeatureIndex(lines).query(pts, k=k, max_distance_m=cut, threads=1)
+        four = FeatureIndex(lines).query(pts, k=k, max_distance_m=cut, threads=4)
+        for field in ("point", "rank", "feature", "distance_m", "lon", "lat"):
+            assert np.array_equal(getattr(one, field), getattr(four, field)), (k, cut, field)
+    assert nearest._thread_count(20_000, 4) == 4 and nearest._thread_count(5_000, 4) == 1
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(nearest._thread_count, 20_000, None).result() == 1
+
+
+def test_long_arcs_are_cut_into_pieces_of_the_same_great_circle():
+    """A layer of short edges with a few long ones: the long ones (over twice the
+    layer's 90th-percentile edge) become pieces no longer than it, each end on the original great circle
+    and the original ends kept exactly; distances are those of the whole arc."""
+    from geo.spatial.nearest import _split_long, unit_vectors
+
+    rng = np.random.default_rng(9)
+    x0, y0 = rng.uniform(-10, 10, 200), rng.uniform(40, 50, 200)
+    step = np.where(np.arange(200) % 20 == 0, 0.5, 0.001)  # every 20th edge 500 times longer
+    a, b = unit_vectors(x0, y0), unit_vectors(x0 + step, y0 + step / 2)
+    a2, b2, arc = _split_long(a, b)
+    assert arc is not None and len(a2) > len(a)
+    length, cap = np.linalg.norm(a2 - b2, axis=1), np.quantile(np.linalg.norm(a - b, axis=1), 0.9)
+    cut = np.bincount(arc)[arc] > 1
+    assert cut.sum() > 10 * 10 and length[cut].max() <= cap * (1 + 1e-6)
+    assert length.max() <= 2 * cap  # an edge under twice the cap is left whole
+    normal = np.cross(a, b)
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    # On the plane of the great circle to 1e-10 rad (0.6 mm; the normal of a short arc
+    # from a cross product carries rounding of about 1e-16 / its angle).
+    assert np.abs(np.einsum("ij,ij->i", a2, normal[arc])).max() < 1e-10
+    assert np.abs(np.einsum("ij,ij->i", b2, normal[arc])).max() < 1e-10
+    starts = np.r_[True, arc[1:] != arc[:-1]]
+    ends = np.r_[arc[1:] != arc[:-1], True]
+    assert np.array_equal(a2[starts], a) and np.array_equal(b2[ends], b)
+    assert np.array_equal(b2[:-1][~ends[:-1]], a2[1:][~starts[1:]])  # pieces join up
+    lines = [shapely.LineString([(x, y), (x + s, y + s / 2)]) for x, y, s in zip(x0, y0, step, strict=True)]
+    pts = shapely.points(rng.uniform(-10, 10, 300), rng.uniform(40, 50, 300))
+    res = FeatureIndex(lines).query(pts, k=1)
+    for i in rng.choice(300, 12, replace=False):
+        ref = brute(pts[i], lines, step_deg=0.0005).min()
+        assert res.distance_m[res.point == i][0] == pytest.approx(ref, rel=5e-4, abs=1.0)

@@ -40,6 +40,9 @@ ellipsoid:
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +56,13 @@ from geo.spatial._kdtree import KDTree
 CHUNK_POINTS = 16_384
 """Points searched at once in the runs (pass 2): small enough that a chunk's pairs stay
 in cache, which matters more than the per-chunk overhead."""
+
+RUN_START_K = 4
+"""Nearest runs of each class fetched first per wanted feature (then four times as many
+for the points whose last one is still in reach)."""
+
+REACH_GROUPS = 4
+"""Groups of points, by reach, queried apart in each class of runs."""
 
 RUN_MAX_ARCS = 16
 """Arcs per run at most (runs are also at most about 10 km long)."""
@@ -112,6 +122,26 @@ def _ecef(u: NDArray) -> NDArray:
     out = u * (WGS84_A / np.sqrt(1.0 - WGS84_E2 * z * z))[:, None]
     out[:, 2] *= 1.0 - WGS84_E2
     return out
+
+
+ecef = _ecef  # public name for the other searches built on these bounds
+
+
+def arc_chord_lower(xs: NDArray, a: NDArray, b: NDArray) -> NDArray:
+    """Lower bounds (m) on the chord, hence the geodesic, from ECEF points ``xs`` to any
+    point of the arcs ``a``-``b`` (unit vectors) as carried to the ellipsoid: the distance
+    to the ECEF segment between the arc's ends less its sagitta bound (see
+    :class:`FeatureIndex`), row by row."""
+    ea, eb = _ecef(a), _ecef(b)
+    d = a - b
+    half = np.arcsin(np.minimum(np.sqrt(_dot(d, d)) / 2.0, 1.0))
+    return _seg_gap(xs, ea, eb) - _sagitta(half)
+
+
+def _sagitta(half_arc: NDArray) -> NDArray:
+    """How far (m) an arc of half-angle ``half_arc``, carried to the ellipsoid, may stray
+    from the chord between its ends (see ``FeatureIndex.__init__``)."""
+    return (1.04 * WGS84_A / 8.0) * (2.0 * half_arc) ** 2 + 1e-6
 
 
 def _geodesic_upper(chord: NDArray) -> NDArray:
@@ -179,6 +209,68 @@ def _normals(a: NDArray, b: NDArray) -> NDArray:
     return n
 
 
+# The hot kernels work on columns: (3, n) arrays whose rows x, y, z are each contiguous,
+# so every arithmetic step streams through memory (about twice as fast as the same steps
+# on the strided columns of (n, 3) arrays). ``_cols`` turns (n, 3) vectors into columns;
+# gathering columns is ``c[:, idx]``.
+
+
+def _cols(v: NDArray) -> NDArray:
+    """(3, n) contiguous columns of (n, 3) vectors."""
+    return np.ascontiguousarray(np.asarray(v, dtype="f8").T)
+
+
+def _cdot(u: NDArray, v: NDArray) -> NDArray:
+    out = u[0] * v[0]
+    out += u[1] * v[1]
+    out += u[2] * v[2]
+    return out
+
+
+def _cnormals(a: NDArray, b: NDArray) -> NDArray:
+    """Unit normals (columns) of the great circles through ``a`` and ``b`` (columns);
+    zero where the two coincide."""
+    n = np.empty_like(a)
+    np.multiply(a[1], b[2], out=n[0])
+    n[0] -= a[2] * b[1]
+    np.multiply(a[2], b[0], out=n[1])
+    n[1] -= a[0] * b[2]
+    np.multiply(a[0], b[1], out=n[2])
+    n[2] -= a[1] * b[0]
+    nn = np.sqrt(_cdot(n, n))
+    n /= np.where(nn > 1e-15, nn, np.inf)
+    return n
+
+
+def _cecef(u: NDArray) -> NDArray:
+    """:func:`_ecef` on columns."""
+    out = u * (WGS84_A / np.sqrt(1.0 - WGS84_E2 * u[2] * u[2]))
+    out[2] *= 1.0 - WGS84_E2
+    return out
+
+
+def _cgap(u: NDArray, v: NDArray) -> NDArray:
+    """Euclidean distances (m) between columns."""
+    d = u - v
+    return np.sqrt(_cdot(d, d))
+
+
+def _cseg(x: NDArray, s0: NDArray, d: NDArray, inv: NDArray) -> NDArray:
+    """Distances (m) from points ``x`` to segments from ``s0`` along ``d`` (columns),
+    ``inv`` being ``1 / |d|^2`` (see :func:`_seg_inv`)."""
+    w = x - s0
+    t = _cdot(w, d)
+    t *= inv
+    np.clip(t, 0.0, 1.0, out=t)
+    w -= t * d
+    return np.sqrt(_cdot(w, w))
+
+
+def _seg_inv(d: NDArray) -> NDArray:
+    """``1 / |d|^2`` of segment directions ``d`` (columns), finite for a zero segment."""
+    return 1.0 / np.maximum(_cdot(d, d), 1e-300)
+
+
 class Arcs:
     """Great-circle arcs ``a``-``b`` (unit vectors) and the unit normal of each arc's
     great circle (zero for a zero-length arc, which behaves as its end point).
@@ -188,7 +280,7 @@ class Arcs:
     nearest search on a big layer only a few of them)."""
 
     def __init__(self, a: NDArray, b: NDArray):
-        self.a, self.b = a, b
+        self._a, self._b = _cols(a), _cols(b)
         self._n: NDArray | None = None
         self._asked = 0
 
@@ -196,47 +288,66 @@ class Arcs:
     def between(cls, a: NDArray, b: NDArray) -> Arcs:
         return cls(a, b)
 
+    @property
+    def a(self) -> NDArray:
+        """Start of each arc, (n, 3) unit vectors."""
+        return self._a.T
+
+    @property
+    def b(self) -> NDArray:
+        """End of each arc, (n, 3) unit vectors."""
+        return self._b.T
+
     def __len__(self) -> int:
-        return len(self.a)
+        return self._a.shape[1]
 
     def _normal(self, j: NDArray) -> NDArray:
-        if self._n is None:
-            self._asked += len(j)
-            if self._asked <= len(self.a):
-                return _normals(self.a[j], self.b[j])
-            self._n = _normals(self.a, self.b)
-        return self._n[j]
+        n = self._n
+        if n is None:
+            self._asked += len(j)  # a count to decide by, not a total: threads may race on it
+            if self._asked <= len(self):
+                return _cnormals(self._a[:, j], self._b[:, j])
+            n = self._n = _cnormals(self._a, self._b)  # a whole array, set at once
+        return n[:, j]
 
-    def distance(self, p: NDArray, j: NDArray) -> tuple[NDArray, NDArray]:
-        """Angle (radians) from points ``p`` to arcs ``j``, row by row, and whether the
-        closest point lies inside the arc (else it is the nearer end).
+    def _parts(self, p: NDArray, j: NDArray):
+        """Ends, normal, ``p.a``, ``p.b`` and whether the foot falls inside the arc, for
+        points ``p`` (columns) against arcs ``j``: with unit vectors, ``p`` projects
+        between ``a`` and ``b`` on their great circle exactly when
+        ``p.b - (p.a)(a.b) >= 0`` and ``p.a - (a.b)(p.b) >= 0``."""
+        a, b, n = self._a[:, j], self._b[:, j], self._normal(j)
+        ab = _cdot(a, b)
+        ap, bp = _cdot(p, a), _cdot(p, b)
+        inside = (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & (_cdot(n, n) > 0.5)
+        return a, b, n, ap, bp, inside
 
-        With unit vectors, ``p`` projects between ``a`` and ``b`` on their great circle
-        exactly when ``p.b - (p.a)(a.b) >= 0`` and ``p.a - (a.b)(p.b) >= 0``; the
-        angle to the circle is then ``asin |p.n|``, ``n`` the circle's unit normal.
-        """
-        a, b, n = self.a[j], self.b[j], self._normal(j)
-        ab = _dot(a, b)
-        ap, bp = _dot(p, a), _dot(p, b)
-        s = np.abs(_dot(p, n))
-        has_length = n[:, 0] ** 2 + n[:, 1] ** 2 + n[:, 2] ** 2 > 0.5
-        inside = (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & has_length
+    def distance_cols(self, p: NDArray, j: NDArray) -> tuple[NDArray, NDArray]:
+        """:meth:`distance` for points given as columns."""
+        _, _, n, ap, bp, inside = self._parts(p, j)
+        s = np.abs(_cdot(p, n))
         near_end = np.maximum(ap, bp)  # cosine of the angle to the nearer end
         ends = 2.0 * np.arcsin(np.minimum(np.sqrt(np.maximum(2.0 - 2.0 * near_end, 0.0)) / 2.0, 1.0))
         return np.where(inside, np.arcsin(np.minimum(s, 1.0)), ends), inside
 
+    def distance(self, p: NDArray, j: NDArray) -> tuple[NDArray, NDArray]:
+        """Angle (radians) from points ``p`` ((n, 3) unit vectors) to arcs ``j``, row by
+        row, and whether the closest point lies inside the arc (else it is the nearer
+        end): ``asin |p.n|`` to the great circle, ``n`` its unit normal, when inside."""
+        return self.distance_cols(_cols(p), j)
+
+    def closest_cols(self, p: NDArray, j: NDArray) -> NDArray:
+        """:meth:`closest` for points given as columns; the answer as columns."""
+        a, b, n, ap, bp, inside = self._parts(p, j)
+        foot = p - _cdot(p, n) * n
+        norm = np.sqrt(_cdot(foot, foot))
+        foot /= np.where(norm == 0, 1.0, norm)
+        return np.where(inside, foot, np.where(ap >= bp, a, b))
+
     def closest(self, p: NDArray, j: NDArray) -> NDArray:
-        """The closest point (unit vector) on arcs ``j`` to points ``p`` (the foot on the
-        great circle when it falls inside the arc, as in :meth:`distance`, else the
-        nearer end)."""
-        a, b, n = self.a[j], self.b[j], self._normal(j)
-        ab = _dot(a, b)
-        ap, bp = _dot(p, a), _dot(p, b)
-        has_length = _dot(n, n) > 0.5
-        inside = (bp - ap * ab >= 0) & (ap - ab * bp >= 0) & has_length
-        foot = _normalise(p - _dot(p, n)[:, None] * n)
-        end = np.where((ap >= bp)[:, None], a, b)
-        return np.where(inside[:, None], foot, end)
+        """The closest point ((n, 3) unit vectors) on arcs ``j`` to points ``p`` ((n, 3)
+        unit vectors): the foot on the great circle when it falls inside the arc, as in
+        :meth:`distance`, else the nearer end."""
+        return self.closest_cols(_cols(p), j).T
 
 
 @dataclass
@@ -278,7 +389,8 @@ class _Runs:
     centre: NDArray
     radius: NDArray  # m: every point of every arc of the run lies within it of the centre
     rep_r: NDArray  # m: the same for the middle arc alone
-    spine: tuple[NDArray, NDArray]  # ECEF ends of the run (first arc's start, last arc's end)
+    spine: tuple[NDArray, NDArray, NDArray]  # ECEF segment from the run's first arc's start to
+    # its last arc's end: start and direction (columns) and 1 / |direction|^2
     width: NDArray  # m: every point of the run lies within it of the spine segment
     feature: NDArray
     start: NDArray
@@ -318,6 +430,53 @@ def _seg_gap(x: NDArray, s0: NDArray, s1: NDArray) -> NDArray:
     t = np.clip(_dot(w, d) / np.maximum(_dot(d, d), 1e-300), 0.0, 1.0)
     w -= t[:, None] * d
     return np.sqrt(_dot(w, w))
+
+
+SPLIT_QUANTILE = 0.9
+"""Arcs longer than this quantile of the layer's arc lengths are cut into pieces no
+longer than it (see :func:`_split_long`)."""
+
+
+def _split_long(a: NDArray, b: NDArray) -> tuple[NDArray, NDArray, NDArray | None]:
+    """Arcs ``a``-``b`` (unit vectors) with the longest cut into pieces of at most the
+    ``SPLIT_QUANTILE`` length, and the arc each piece comes from (None if none was cut).
+
+    The first pass bounds every arc not fetched by the largest arc radius, so a few long
+    edges among short ones (a road layer's long straight segments) would leave most
+    points unsettled. A piece ends at ``normalise((1 - t) a + t b)``, a point of the same
+    great circle between the two ends, so the pieces together are the arc itself and
+    every distance is unchanged."""
+    d = a - b
+    length = np.sqrt(_dot(d, d))
+    cap = float(np.quantile(length, SPLIT_QUANTILE)) if len(length) else 0.0
+    if cap <= 0 or not (length > 2 * cap).any():
+        return a, b, None
+    pieces = np.where(length > 2 * cap, np.ceil(length / cap), 1).astype(np.int64)
+    arc = np.repeat(np.arange(len(a)), pieces)
+    step = np.arange(len(arc)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    frac = pieces[arc].astype("f8")
+
+    def at(t: NDArray) -> NDArray:
+        v = a[arc] * (1.0 - t)[:, None] + b[arc] * t[:, None]
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    a2, b2 = at(step / frac), at((step + 1) / frac)
+    first, last = step == 0, step == pieces[arc] - 1
+    a2[first], b2[last] = a[arc[first]], b[arc[last]]  # the original ends, exactly
+    return a2, b2, arc
+
+
+MIN_BLOCK_POINTS = 4_096
+"""Fewest points a thread is given (below that the threads cost more than they save)."""
+
+
+def _thread_count(n: int, threads: int | None) -> int:
+    """Threads for a search of ``n`` points (see :meth:`FeatureIndex.query`)."""
+    if threads is None:
+        if threading.current_thread() is not threading.main_thread():
+            return 1  # a worker of someone else's pool: it already keeps the cores busy
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(int(threads), n // MIN_BLOCK_POINTS))
 
 
 def _expand(start: NDArray, size: NDArray) -> NDArray:
@@ -391,6 +550,9 @@ class FeatureIndex:
             else:  # each vertex converted once, then shared by the arcs on either side
                 v = unit_vectors(coords[:, 0], coords[:, 1])
                 a, b = v[:-1][same], v[1:][same]
+            a, b, piece_of = _split_long(a, b)
+            if piece_of is not None:
+                self.feature, self._part = self.feature[piece_of], self._part[piece_of]
         mid = a + b
         norm = np.linalg.norm(mid, axis=1, keepdims=True)
         # An arc between antipodes has no midpoint; its first end stands in.
@@ -409,24 +571,15 @@ class FeatureIndex:
         # its ends: a unit-speed great circle carried to the ellipsoid has acceleration
         # under 1.031 a (the ellipsoid's metric factor and its first two derivatives in
         # z), and a curve strays from its chord by at most max|x''| t^2 / 8.
-        self._ea = _ecef(a)
-        self._ed = _ecef(b) - self._ea
-        self._einv = 1.0 / np.maximum(_dot(self._ed, self._ed), 1e-300)
-        self._sag = (1.04 * WGS84_A / 8.0) * (2.0 * self._half_arc) ** 2 + 1e-6
+        self._ea = _cecef(_cols(a))  # columns, as the kernels read them
+        self._ed = _cecef(_cols(b)) - self._ea
+        self._einv = _seg_inv(self._ed)
+        self._sag = _sagitta(self._half_arc)
         self._runs: _Runs | None = None
+        self._lock = threading.Lock()
         self.arcs = Arcs.between(a, b)
-        # Pass 1 searches the arcs' midpoints in two trees: the long arcs (the longest
-        # tenth, when it is much longer than the rest) apart, so that a few long edges
-        # do not widen every point's search by their radius.
-        cut = float(np.quantile(self._r, 0.9)) if len(mid) else 0.0
-        if cut < self._rmax / 2:
-            self._short, self._long = np.flatnonzero(self._r <= cut), np.flatnonzero(self._r > cut)
-        else:
-            self._short, self._long = np.arange(len(mid)), np.zeros(0, np.int64)
-        self._r_short = float(self._r[self._short].max()) if len(mid) else 0.0
-        # Unbalanced, uncompacted trees build several times faster and query about as fast.
-        self.tree = KDTree(self._emid[self._short])
-        self._long_tree = KDTree(self._emid[self._long]) if len(self._long) else None
+        # Pass 1 searches the arcs' midpoints (every arc within ``_rmax`` of its own).
+        self.tree = KDTree(self._emid)
 
     @property
     def n_segments(self) -> int:
@@ -453,30 +606,31 @@ class FeatureIndex:
         return best[codes], kth
 
     def _closest(self, p: NDArray, xyz: NDArray, rows: NDArray, flat: NDArray) -> tuple[NDArray, NDArray]:
-        """Closest points (unit vectors) of arcs ``flat`` to points ``rows`` and the
-        chord (m) to each, which bounds that pair's geodesic from below (and
-        :func:`_upper` of it from above)."""
-        c = self.arcs.closest(p[rows], flat)
-        return c, _gap(xyz[rows], _ecef(c))
+        """Closest points (unit vectors, columns) of arcs ``flat`` to points ``rows`` (of
+        ``p`` and their ECEF positions ``xyz``, columns) and the chord (m) to each, which
+        bounds that pair's geodesic from below (and :func:`_upper` of it from above)."""
+        c = self.arcs.closest_cols(p[:, rows], flat)
+        return c, _cgap(xyz[:, rows], _cecef(c))
 
     def _cut(self, rows: NDArray, flat: NDArray, c: NDArray, low: NDArray, n: int, k: int, limit: float):
         """Measured pairs cut to those that may hold a point's nearest distance to one
         of its ``k`` nearest features."""
         best, kth = self._per_feature(rows, self.feature[flat], _upper(low), n, k)
         keep = (low <= _tol(np.minimum(best, kth[rows]))) & (low <= limit)
-        return rows[keep], flat[keep], c[keep]
+        return rows[keep], flat[keep], c[:, keep]
 
     def _lower(self, xs: NDArray, flat: NDArray) -> NDArray:
-        """Lower bounds (m) on the chord from points ``xs`` to any point of arcs ``flat``:
-        the distance to the arc's ECEF chord less its sagitta bound."""
-        w = xs - self._ea[flat]
-        d = self._ed[flat]
-        t = np.clip(_dot(w, d) * self._einv[flat], 0.0, 1.0)
-        w -= t[:, None] * d
-        return np.sqrt(_dot(w, w)) - self._sag[flat]
+        """Lower bounds (m) on the chord from points ``xs`` (ECEF, columns) to any point
+        of arcs ``flat``: the distance to the arc's ECEF chord less its sagitta bound."""
+        return _cseg(xs, self._ea[:, flat], self._ed[:, flat], self._einv[flat]) - self._sag[flat]
 
     def _run_index(self, spacing_m: float = 10_000.0, max_arcs: int = RUN_MAX_ARCS) -> _Runs:
-        """Arcs grouped in runs along each part (see :class:`_Runs`)."""
+        """Arcs grouped in runs along each part (see :class:`_Runs`), built once (the
+        first thread to need them builds them; the others wait)."""
+        with self._lock:
+            return self._build_runs(spacing_m, max_arcs)
+
+    def _build_runs(self, spacing_m: float, max_arcs: int) -> _Runs:
         if self._runs is None:
             order = np.argsort(self._part, kind="stable")  # arcs in drawing order, by part
             part = self._part[order]
@@ -492,14 +646,16 @@ class FeatureIndex:
             size = np.diff(start)
             rep = order[start[:-1] + size // 2]  # the middle arc stands for its run
             centre = self._emid[rep]
-            reach = _gap(self._emid[order], centre[run]) + self._r[order]
+            reach = _cgap(self._emid[order].T, centre[run].T) + self._r[order]
             radius = np.maximum.reduceat(reach, start[:-1]) * (1 + 1e-12) if len(size) else np.zeros(0)
             # A run also lies within ``width`` of the segment between its ends (distance
             # to a segment is convex: along each arc's chord it peaks at an end).
-            s0 = self._ea[order[start[:-1]]]
-            s1 = self._ea[order[start[1:] - 1]] + self._ed[order[start[1:] - 1]]
-            ea = self._ea[order]
-            dev = np.maximum(_seg_gap(ea, s0[run], s1[run]), _seg_gap(ea + self._ed[order], s0[run], s1[run]))
+            s0 = self._ea[:, order[start[:-1]]]
+            s1 = self._ea[:, order[start[1:] - 1]] + self._ed[:, order[start[1:] - 1]]
+            d, ea = s1 - s0, self._ea[:, order]
+            inv = _seg_inv(d)
+            s0r, dr, invr = s0[:, run], d[:, run], inv[run]
+            dev = np.maximum(_cseg(ea, s0r, dr, invr), _cseg(ea + self._ed[:, order], s0r, dr, invr))
             dev += self._sag[order]
             width = np.maximum.reduceat(dev, start[:-1]) * (1 + 1e-12) + 1e-3 if len(size) else np.zeros(0)
             # Classes of runs by radius (RUN_CLASS_BASE_M, RUN_CLASS_STEP).
@@ -525,7 +681,7 @@ class FeatureIndex:
             in_part = np.arange(len(size)) - np.searchsorted(part_of_run, part_of_run)
             sparse = np.flatnonzero(in_part % 8 == 0)
             self._runs = _Runs(KDTree(centre), sparse, KDTree(centre[sparse]), classes, centre, radius,
-                               self._r[rep], (s0, s1), width, self.feature[rep], start, order)
+                               self._r[rep], (s0, d, inv), width, self.feature[rep], start, order)
         return self._runs
 
     def _nearest_runs(self, runs: _Runs, xs: NDArray, k: int, kk: int = 0):
@@ -549,8 +705,15 @@ class FeatureIndex:
         order = np.argsort(ub, axis=1)
         ub = np.take_along_axis(ub, order, axis=1)
         fb = np.take_along_axis(runs.feature[c], order, axis=1)
-        for j in range(1, ub.shape[1]):  # the earlier columns hold the better bounds
-            ub[(fb[:, :j] == fb[:, j:j + 1]).any(axis=1), j] = np.inf
+        # A feature's later columns (worse bounds) are repeats: a stable sort by feature
+        # keeps each feature's best column first.
+        by_feature = np.argsort(fb, axis=1, kind="stable")
+        sorted_fb = np.take_along_axis(fb, by_feature, axis=1)
+        repeat = np.zeros(fb.shape, bool)
+        repeat[:, 1:] = sorted_fb[:, 1:] == sorted_fb[:, :-1]
+        again = np.empty_like(repeat)
+        np.put_along_axis(again, by_feature, repeat, axis=1)
+        ub[again] = np.inf
         kth = np.sort(ub, axis=1)[:, k - 1] if ub.shape[1] >= k else np.full(m, np.inf)
         few = np.flatnonzero(np.isinf(kth))
         if len(few) and kk < len(runs.sparse):
@@ -560,9 +723,12 @@ class FeatureIndex:
             fb[few], ub[few] = np.take_along_axis(fb2, best, axis=1), np.take_along_axis(ub2, best, axis=1)
         return fb, ub, kth
 
-    def _candidates(self, p: NDArray, xyz: NDArray, members: NDArray, bound: NDArray, k: int, limit: float):
+    def _candidates(self, pc: NDArray, xyz: NDArray, xc: NDArray, members: NDArray, bound: NDArray, k: int,
+                    limit: float):
         """Arcs that may hold one of the ``k`` nearest features of each member point,
-        given ``bound`` (m) on its k-th feature distance, with their closest points.
+        given ``bound`` (m) on its k-th feature distance, with their closest points
+        (columns). The points are given as unit vectors ``pc`` (columns) and ECEF
+        metres, ``xyz`` (rows, for the trees) and ``xc`` (columns).
 
         The nearest few runs (:meth:`_run_index`) bound the k-th feature's distance from
         above (a run's centre lies within ``rep_r`` of its middle arc). In each class of
@@ -587,15 +753,21 @@ class FeatureIndex:
             rows_c, run_c, d_c = [], [], []
             for tree, ids, widest in runs.classes:
                 reach = cap + widest
-                todo, kk, kk_old = np.arange(m), min(16 * k, len(ids)), 0
+                todo, kk, kk_old = np.arange(m), min(RUN_START_K * k, len(ids)), 0
                 while len(todo):
-                    d, c = tree.query(xs[todo], k=kk, distance_upper_bound=float(reach[todo].max()))
-                    d, c = d.reshape(len(todo), -1)[:, kk_old:], c.reshape(len(todo), -1)[:, kk_old:]
-                    ok = (c < len(ids)) & (d <= reach[todo][:, None])
-                    rows_c.append(np.repeat(todo, d.shape[1])[ok.ravel()])
-                    run_c.append(ids[c[ok]])
-                    d_c.append(d[ok])
-                    todo = todo[ok[:, -1]] if kk < len(ids) else todo[:0]
+                    # In groups of similar reach, each cut off at its own widest: a few far
+                    # points do not lift the cut-off of the rest.
+                    todo = todo[np.argsort(reach[todo], kind="stable")]
+                    more = []
+                    for grp in np.array_split(todo, max(1, min(REACH_GROUPS, len(todo) // 256))):
+                        d, c = tree.query(xs[grp], k=kk, distance_upper_bound=float(reach[grp[-1]]))
+                        d, c = d.reshape(len(grp), -1)[:, kk_old:], c.reshape(len(grp), -1)[:, kk_old:]
+                        ok = (c < len(ids)) & (d <= reach[grp][:, None])
+                        rows_c.append(np.repeat(grp, d.shape[1])[ok.ravel()])
+                        run_c.append(ids[c[ok]])
+                        d_c.append(d[ok])
+                        more.append(grp[ok[:, -1]])
+                    todo = np.concatenate(more) if kk < len(ids) else todo[:0]
                     kk_old, kk = kk, min(kk * 4, len(ids))
             rr, run, dd = np.concatenate(rows_c), np.concatenate(run_c), np.concatenate(d_c)
             goal = cap[rr]
@@ -604,7 +776,8 @@ class FeatureIndex:
             # The tighter of the two lower bounds: the ball about the centre, the band
             # about the spine.
             dd = np.maximum(dd - runs.radius[run],
-                            _seg_gap(xs[rr], runs.spine[0][run], runs.spine[1][run]) - runs.width[run])
+                            _cseg(xc[:, sel[rr]], runs.spine[0][:, run], runs.spine[1][:, run],
+                                  runs.spine[2][run]) - runs.width[run])
             keep = dd <= goal
             rr, run, dd, goal = rr[keep], run[keep], dd[keep], goal[keep]
             if k > 1:
@@ -621,14 +794,14 @@ class FeatureIndex:
             size = runs.start[run + 1] - runs.start[run]
             arcs = runs.arcs[_expand(runs.start[run], size)]
             r_arc = np.repeat(rr, size)
-            low = self._lower(xs[r_arc], arcs)
+            low = self._lower(xc[:, sel[r_arc]], arcs)
             goal = np.repeat(goal, size)
             # Stage 1: each opened run's most promising arc, measured, bounds its feature
             # (and, for k = 1, the point) tightly; stage 2: the arcs that can beat that.
             grp = np.repeat(np.arange(len(run)), size)
             gmin = np.minimum.reduceat(low, np.cumsum(size) - size)
             s1 = np.flatnonzero((low == gmin[grp]) & (low <= goal))
-            c1, l1 = self._closest(p, xyz, sel[r_arc[s1]], arcs[s1])
+            c1, l1 = self._closest(pc, xc, sel[r_arc[s1]], arcs[s1])
             u1 = _tol(_upper(l1))
             if k == 1:
                 ur = np.full(m, np.inf)
@@ -641,37 +814,59 @@ class FeatureIndex:
             later = low <= goal
             later[s1] = False
             s2 = np.flatnonzero(later)
-            c2, l2 = self._closest(p, xyz, sel[r_arc[s2]], arcs[s2])
+            c2, l2 = self._closest(pc, xc, sel[r_arc[s2]], arcs[s2])
             both = np.concatenate([s1, s2])
-            r, f, c = self._cut(sel[r_arc[both]], arcs[both], np.concatenate([c1, c2]),
-                                np.concatenate([l1, l2]), len(p), k, limit)
+            r, f, c = self._cut(sel[r_arc[both]], arcs[both], np.concatenate([c1, c2], axis=1),
+                                np.concatenate([l1, l2]), pc.shape[1], k, limit)
             rows_l.append(r)
             flat_l.append(f)
             c_l.append(c)
         if not rows_l:
-            return np.zeros(0, int), np.zeros(0, int), np.zeros((0, 3))
-        return np.concatenate(rows_l), np.concatenate(flat_l), np.concatenate(c_l)
+            return np.zeros(0, int), np.zeros(0, int), np.zeros((3, 0))
+        return np.concatenate(rows_l), np.concatenate(flat_l), np.concatenate(c_l, axis=1)
 
-    def query(self, points, k: int = 1, max_distance_m: float | None = None, start_k: int = 8) -> Nearest:
+    def query(self, points, k: int = 1, max_distance_m: float | None = None, start_k: int = 16,
+              threads: int | None = None) -> Nearest:
         """The ``k`` nearest distinct features of each point, within ``max_distance_m``.
 
         ``points`` are shapely Points in lon/lat. Points with fewer than ``k``
-        features in range get fewer rows (none when nothing is in range).
+        features in range get fewer rows (none when nothing is in range). The points
+        are searched in blocks of neighbouring points on up to ``threads`` threads
+        (default: one per core, at least ``MIN_BLOCK_POINTS`` points each, and one when
+        called from a thread other than the main one, as a dask worker does); the answer
+        does not depend on it.
         """
         lon, lat = _lonlat_arrays(points)
+        n = len(lon)
+        if not self.n_segments or not n:
+            return Nearest(*(np.zeros(0, int),) * 3, *(np.zeros(0),) * 3)
         # Work in Z-order (answers are mapped back to the caller's order at the end).
         by_place = _spatial_order(lon, lat)
         lon, lat = lon[by_place], lat[by_place]
+        blocks = np.array_split(np.arange(n), _thread_count(n, threads))
+        if len(blocks) == 1:
+            parts = [self._query_block(lon, lat, k, max_distance_m, start_k)]
+        else:
+            with ThreadPoolExecutor(len(blocks)) as pool:
+                parts = list(pool.map(
+                    lambda b: self._query_block(lon[b], lat[b], k, max_distance_m, start_k), blocks))
+        pt = by_place[np.concatenate([b[part[0]] for b, part in zip(blocks, parts, strict=True)])]
+        rk, ft, dist, clon, clat = (np.concatenate([part[i] for part in parts]) for i in range(1, 6))
+        order = np.lexsort((rk, pt))
+        return Nearest(pt[order], rk[order], ft[order], dist[order], clon[order], clat[order])
+
+    def _query_block(self, lon: NDArray, lat: NDArray, k: int, max_distance_m: float | None, start_k: int):
+        """:meth:`query` for points already in Z-order: (point, rank, feature, distance,
+        lon, lat) of the answers, points numbered within the block."""
         p = unit_vectors(lon, lat)
         n = len(p)
         nseg = self.n_segments
         limit = np.inf if max_distance_m is None else _tol(max_distance_m)
-        if not nseg or not n:
-            return Nearest(*(np.zeros(0, int),) * 3, *(np.zeros(0),) * 3)
-        xyz = _ecef(p)
+        xyz = _ecef(p)  # rows for the trees; the kernels read columns
+        pc, xc = _cols(p), _cols(xyz)
         bound = np.full(n, limit)
         rows = flat = np.zeros(0, np.int64)
-        cl = np.zeros((0, 3))
+        cl = np.zeros((3, 0))
         pending = np.arange(n)
         if k == 1:
             # Pass 1, the nearest feature: the arcs with the nearest few midpoints. The
@@ -679,53 +874,46 @@ class FeatureIndex:
             # bound plus the largest arc radius, no other arc can matter and the point is
             # settled (most near a line are). With k > 1 the nearest midpoints mostly
             # belong to one feature, so every point goes straight to the runs (pass 2).
-            big_k = min(start_k, len(self._short))
+            big_k = min(start_k, nseg)
             mid_d, j = self.tree.query(xyz, k=big_k)
-            mid_d, j = mid_d.reshape(n, -1), self._short[j.reshape(n, -1)]
+            mid_d, j = mid_d.reshape(n, -1), j.reshape(n, -1)
             # The nearest any arc not fetched can be (chord, m).
-            unseen = (np.full(n, np.inf) if big_k >= len(self._short)
-                      else mid_d[:, -1] - self._r_short)
-            if self._long_tree is not None:
-                long_k = min(4, len(self._long))
-                long_d, jl = self._long_tree.query(xyz, k=long_k)
-                long_d, jl = long_d.reshape(n, -1), self._long[jl.reshape(n, -1)]
-                j = np.concatenate([j, jl], axis=1)
-                if long_k < len(self._long):
-                    unseen = np.minimum(unseen, long_d[:, -1] - self._rmax)
-            low = self._lower(np.repeat(xyz, j.shape[1], axis=0), j.ravel()).reshape(n, -1)
+            unseen = np.full(n, np.inf) if big_k >= nseg else mid_d[:, -1] - self._rmax
+            low = self._lower(np.repeat(xc, j.shape[1], axis=1), j.ravel()).reshape(n, -1)
             # The most promising arc of each point measured first, then those that can beat it.
             one = np.argmin(low, axis=1)
-            c1, l1 = self._closest(p, xyz, np.arange(n), j[np.arange(n), one])
+            c1, l1 = self._closest(pc, xc, np.arange(n), j[np.arange(n), one])
             bound = np.minimum(_tol(_upper(l1)), limit)
             later = low <= bound[:, None]
             later[np.arange(n), one] = False
             r2, f2 = np.nonzero(later)
             f2 = j[r2, f2]
-            c2, l2 = self._closest(p, xyz, r2, f2)
+            c2, l2 = self._closest(pc, xc, r2, f2)
             rows = np.concatenate([np.arange(n), r2])
             flat = np.concatenate([j[np.arange(n), one], f2])
-            cl, low = np.concatenate([c1, c2]), np.concatenate([l1, l2])
+            cl, low = np.concatenate([c1, c2], axis=1), np.concatenate([l1, l2])
             best = np.full(n, np.inf)
             np.minimum.at(best, rows, _upper(low))
             bound = np.minimum(bound, _tol(best))
             settled = unseen > bound
             keep = settled[rows] & (low <= bound[rows])
-            rows, flat, cl = rows[keep], flat[keep], cl[keep]
+            rows, flat, cl = rows[keep], flat[keep], cl[:, keep]
             pending = np.flatnonzero(~settled)
         if len(pending):
             # Pass 2: runs of arcs, nearest first, until no farther run can matter.
-            r2, f2, c2 = self._candidates(p, xyz, pending, bound[pending], k, limit)
-            rows, flat, cl = np.concatenate([rows, r2]), np.concatenate([flat, f2]), np.concatenate([cl, c2])
+            r2, f2, c2 = self._candidates(pc, xyz, xc, pending, bound[pending], k, limit)
+            rows, flat = np.concatenate([rows, r2]), np.concatenate([flat, f2])
+            cl = np.concatenate([cl, c2], axis=1)
         # Arcs meeting at the closest vertex give the same point twice: measure it once.
         ft = self.feature[flat]
-        order = np.lexsort((cl[:, 0], ft, rows))
-        rows, ft, cl = rows[order], ft[order], cl[order]
+        order = np.lexsort((cl[0], ft, rows))
+        rows, ft, cl = rows[order], ft[order], cl[:, order]
         again = np.zeros(len(rows), bool)
-        again[1:] = (rows[1:] == rows[:-1]) & (ft[1:] == ft[:-1]) & (cl[1:] == cl[:-1]).all(axis=1)
-        rows, flat, cl = rows[~again], flat[order][~again], cl[~again]
-        clon, clat = lonlat(cl)
+        again[1:] = (rows[1:] == rows[:-1]) & (ft[1:] == ft[:-1]) & (cl[:, 1:] == cl[:, :-1]).all(axis=0)
+        rows, flat, cl = rows[~again], flat[order][~again], cl[:, ~again]
+        clon, clat = lonlat(cl.T)
         _, _, dist = GEOD.inv(lon[rows], lat[rows], clon, clat)
-        pt, ft = by_place[rows], self.feature[flat]
+        pt, ft = rows, self.feature[flat]
         # Ellipsoidal minimum per (point, feature), then the k nearest features.
         order = np.lexsort((dist, ft, pt))
         pt, ft, dist, clon, clat = pt[order], ft[order], dist[order], clon[order], clat[order]
@@ -739,8 +927,7 @@ class FeatureIndex:
         keep = rk < k
         if max_distance_m is not None:
             keep &= dist <= max_distance_m
-        pt, rk, ft, dist, clon, clat = (x[keep] for x in (pt, rk, ft, dist, clon, clat))
-        return Nearest(pt, rk, ft, dist, clon, clat)
+        return tuple(x[keep] for x in (pt, rk, ft, dist, clon, clat))
 
 
 def nearest_distance(points, geometries, max_distance_m: float | None = None) -> NDArray:
