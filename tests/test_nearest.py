@@ -325,3 +325,24 @@ def test_long_arcs_are_cut_into_pieces_of_the_same_great_circle():
     for i in rng.choice(300, 12, replace=False):
         ref = brute(pts[i], lines, step_deg=0.0005).min()
         assert res.distance_m[res.point == i][0] == pytest.approx(ref, rel=5e-4, abs=1.0)
+
+
+def test_few_far_points_widen_the_first_pass_and_agree_with_the_runs(railroads):
+    """Sites far from a layer of short arcs (Alaska, Greenland, Hawaii against North
+    American rail): the first pass, widened, settles them without building the runs, and
+    the answer is the one the runs give."""
+    rng = np.random.default_rng(21)
+    lon = np.r_[rng.uniform(-165, -141, 20), rng.uniform(-50, -25, 10), rng.uniform(-160, -155, 10)]
+    lat = np.r_[rng.uniform(60, 70, 20), rng.uniform(65, 80, 10), rng.uniform(19, 22, 10)]
+    pts = shapely.points(lon, lat)
+    widened = FeatureIndex(railroads.geometry.values)
+    a = widened.query(pts, k=1)
+    assert widened._runs is None and len(a.point) == len(pts)
+    by_runs = FeatureIndex(railroads.geometry.values)
+    by_runs._run_index()  # built already: pending points go to the runs
+    b = by_runs.query(pts, k=1)
+    for field in ("point", "feature", "distance_m", "lon", "lat"):
+        assert np.array_equal(getattr(a, field), getattr(b, field)), field
+    for i in rng.choice(len(pts), 3, replace=False):
+        ref = brute(pts[i], railroads.geometry.values, step_deg=0.01)
+        assert a.distance_m[i] <= ref.min() + 1.0 and a.distance_m[i] == pytest.approx(ref.min(), rel=1e-3)

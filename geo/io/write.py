@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.core.errors import ArgumentError, FileError
@@ -188,14 +189,24 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     ``-``, ``@``, tab or carriage return) prefixed with a single quote, as OWASP's
     CSV-injection advice says; numbers are left alone."""
     out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            text = s.astype("string")
-            risky = text.str.startswith(_FORMULA).fillna(False).astype(bool)
-            risky &= pd.to_numeric(text.where(risky), errors="coerce").isna()
-            if risky.any():
-                out[col] = s.where(~risky, "'" + text)
+    cols = [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
+    if not cols or not len(out):
+        return out
+    # Every text cell in one column, tested at once (a few pandas calls per frame, not
+    # per column: a query's output has dozens of text columns and few rows).
+    text = pd.concat([out[c].astype("string") for c in cols], ignore_index=True)
+    risky = text.str.startswith(_FORMULA).fillna(False).to_numpy(dtype=bool)
+    if not risky.any():
+        return out
+    hit = np.flatnonzero(risky)
+    numeric = pd.to_numeric(text.iloc[hit], errors="coerce").notna().to_numpy()
+    risky[hit[numeric]] = False
+    n = len(out)
+    for i, col in enumerate(cols):
+        mask = risky[i * n:(i + 1) * n]
+        if mask.any():
+            s = out[col]
+            out[col] = s.where(~mask, "'" + s.astype("string"))
     return out
 
 

@@ -855,6 +855,51 @@ class FeatureIndex:
         order = np.lexsort((rk, pt))
         return Nearest(pt[order], rk[order], ft[order], dist[order], clon[order], clat[order])
 
+    def _settle(self, pc: NDArray, xc: NDArray, xyz: NDArray, idx: NDArray, bound: NDArray, k_fetch: int):
+        """Pass 1 for points ``idx``: the arcs with the nearest ``k_fetch`` midpoints,
+        fetched within each point's ``bound`` (m; inf for none) plus the largest arc
+        radius.
+
+        The most promising of them, measured, bounds the answer; those that can beat it
+        are measured too. If the last midpoint fetched is beyond the bound plus the
+        largest arc radius (or fewer than ``k_fetch`` lie within the cut-off), no arc
+        left can matter and the point is settled (most near a line are). Returns the
+        measured pairs that may hold a settled point's answer (rows numbering ``pc``),
+        the points' new bounds and which are settled.
+        """
+        n, nseg = len(idx), self.n_segments
+        big_k = min(k_fetch, nseg)
+        cut = float(np.max(bound)) + self._rmax
+        mid_d, j = self.tree.query(xyz[idx], k=big_k, distance_upper_bound=cut)
+        mid_d, j = mid_d.reshape(n, -1), j.reshape(n, -1)
+        found = j < nseg
+        # The nearest any arc not fetched can be (chord, m).
+        unseen = np.full(n, np.inf)
+        if big_k < nseg:
+            unseen[found[:, -1]] = mid_d[found[:, -1], -1] - self._rmax
+        j = np.where(found, j, 0)
+        low = self._lower(np.repeat(xc[:, idx], big_k, axis=1), j.ravel()).reshape(n, -1)
+        low[~found] = np.inf
+        one = np.argmin(low, axis=1)
+        r1 = np.flatnonzero(found[np.arange(n), one])
+        c1, l1 = self._closest(pc, xc, idx[r1], j[r1, one[r1]])
+        bound = bound.copy()
+        bound[r1] = np.minimum(_tol(_upper(l1)), bound[r1])
+        later = low <= bound[:, None]
+        later[r1, one[r1]] = False
+        r2, f2 = np.nonzero(later)
+        f2 = j[r2, f2]
+        c2, l2 = self._closest(pc, xc, idx[r2], f2)
+        rows = np.concatenate([r1, r2])
+        flat = np.concatenate([j[r1, one[r1]], f2])
+        cl, low = np.concatenate([c1, c2], axis=1), np.concatenate([l1, l2])
+        best = np.full(n, np.inf)
+        np.minimum.at(best, rows, _upper(low))
+        bound = np.minimum(bound, _tol(best))
+        settled = unseen > bound
+        keep = settled[rows] & (low <= bound[rows])
+        return idx[rows[keep]], flat[keep], cl[:, keep], bound, settled
+
     def _query_block(self, lon: NDArray, lat: NDArray, k: int, max_distance_m: float | None, start_k: int):
         """:meth:`query` for points already in Z-order: (point, rank, feature, distance,
         lon, lat) of the answers, points numbered within the block."""
@@ -869,36 +914,20 @@ class FeatureIndex:
         cl = np.zeros((3, 0))
         pending = np.arange(n)
         if k == 1:
-            # Pass 1, the nearest feature: the arcs with the nearest few midpoints. The
-            # best of them bounds the answer; if the last midpoint fetched is beyond that
-            # bound plus the largest arc radius, no other arc can matter and the point is
-            # settled (most near a line are). With k > 1 the nearest midpoints mostly
-            # belong to one feature, so every point goes straight to the runs (pass 2).
-            big_k = min(start_k, nseg)
-            mid_d, j = self.tree.query(xyz, k=big_k)
-            mid_d, j = mid_d.reshape(n, -1), j.reshape(n, -1)
-            # The nearest any arc not fetched can be (chord, m).
-            unseen = np.full(n, np.inf) if big_k >= nseg else mid_d[:, -1] - self._rmax
-            low = self._lower(np.repeat(xc, j.shape[1], axis=1), j.ravel()).reshape(n, -1)
-            # The most promising arc of each point measured first, then those that can beat it.
-            one = np.argmin(low, axis=1)
-            c1, l1 = self._closest(pc, xc, np.arange(n), j[np.arange(n), one])
-            bound = np.minimum(_tol(_upper(l1)), limit)
-            later = low <= bound[:, None]
-            later[np.arange(n), one] = False
-            r2, f2 = np.nonzero(later)
-            f2 = j[r2, f2]
-            c2, l2 = self._closest(pc, xc, r2, f2)
-            rows = np.concatenate([np.arange(n), r2])
-            flat = np.concatenate([j[np.arange(n), one], f2])
-            cl, low = np.concatenate([c1, c2], axis=1), np.concatenate([l1, l2])
-            best = np.full(n, np.inf)
-            np.minimum.at(best, rows, _upper(low))
-            bound = np.minimum(bound, _tol(best))
-            settled = unseen > bound
-            keep = settled[rows] & (low <= bound[rows])
-            rows, flat, cl = rows[keep], flat[keep], cl[:, keep]
+            # Pass 1, the nearest feature (:meth:`_settle`). With k > 1 the nearest
+            # midpoints mostly belong to one feature, so every point goes straight to
+            # the runs (pass 2).
+            rows, flat, cl, bound, settled = self._settle(pc, xc, xyz, np.arange(n), bound, start_k)
             pending = np.flatnonzero(~settled)
+            # A few points left (sites far from a layer of short arcs, whose first
+            # midpoints all lie along the nearest line): a wider fetch is cheaper than
+            # building the runs, while it asks for fewer pairs than the layer has arcs.
+            kk = start_k * 8
+            while len(pending) and self._runs is None and len(pending) * kk <= nseg // 4:
+                r1, f1, c1, bound[pending], s1 = self._settle(pc, xc, xyz, pending, bound[pending], kk)
+                rows, flat = np.concatenate([rows, r1]), np.concatenate([flat, f1])
+                cl = np.concatenate([cl, c1], axis=1)
+                pending, kk = pending[~s1], kk * 8
         if len(pending):
             # Pass 2: runs of arcs, nearest first, until no farther run can matter.
             r2, f2, c2 = self._candidates(pc, xyz, xc, pending, bound[pending], k, limit)
