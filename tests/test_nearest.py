@@ -302,8 +302,9 @@ def test_long_arcs_are_cut_into_pieces_of_the_same_great_circle():
     rng = np.random.default_rng(9)
     x0, y0 = rng.uniform(-10, 10, 200), rng.uniform(40, 50, 200)
     step = np.where(np.arange(200) % 20 == 0, 0.5, 0.001)  # every 20th edge 500 times longer
-    a, b = unit_vectors(x0, y0), unit_vectors(x0 + step, y0 + step / 2)
+    a, b = unit_vectors(x0, y0).T.copy(), unit_vectors(x0 + step, y0 + step / 2).T.copy()  # columns
     a2, b2, arc = _split_long(a, b)
+    a, b, a2, b2 = a.T, b.T, a2.T, b2.T  # rows from here on
     assert arc is not None and len(a2) > len(a)
     length, cap = np.linalg.norm(a2 - b2, axis=1), np.quantile(np.linalg.norm(a - b, axis=1), 0.9)
     cut = np.bincount(arc)[arc] > 1

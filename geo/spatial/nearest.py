@@ -215,6 +215,18 @@ def _normals(a: NDArray, b: NDArray) -> NDArray:
 # gathering columns is ``c[:, idx]``.
 
 
+def _unit_cols(lon: NDArray, lat: NDArray) -> NDArray:
+    """(3, n) columns of the unit vectors of longitudes/latitudes in degrees."""
+    lon = np.radians(np.asarray(lon, dtype="f8"))
+    lat = np.radians(np.asarray(lat, dtype="f8"))
+    out = np.empty((3, len(lon)))
+    c = np.cos(lat)
+    np.multiply(c, np.cos(lon), out=out[0])
+    np.multiply(c, np.sin(lon), out=out[1])
+    np.sin(lat, out=out[2])
+    return out
+
+
 def _cols(v: NDArray) -> NDArray:
     """(3, n) contiguous columns of (n, 3) vectors."""
     return np.ascontiguousarray(np.asarray(v, dtype="f8").T)
@@ -285,8 +297,11 @@ class Arcs:
         self._asked = 0
 
     @classmethod
-    def between(cls, a: NDArray, b: NDArray) -> Arcs:
-        return cls(a, b)
+    def of_columns(cls, a: NDArray, b: NDArray) -> Arcs:
+        """Arcs whose ends are given as (3, n) columns (kept, not copied)."""
+        arcs = cls.__new__(cls)
+        arcs._a, arcs._b, arcs._n, arcs._asked = a, b, None, 0
+        return arcs
 
     @property
     def a(self) -> NDArray:
@@ -438,8 +453,9 @@ longer than it (see :func:`_split_long`)."""
 
 
 def _split_long(a: NDArray, b: NDArray) -> tuple[NDArray, NDArray, NDArray | None]:
-    """Arcs ``a``-``b`` (unit vectors) with the longest cut into pieces of at most the
-    ``SPLIT_QUANTILE`` length, and the arc each piece comes from (None if none was cut).
+    """Arcs ``a``-``b`` (unit vectors, columns) with the longest cut into pieces of at
+    most the ``SPLIT_QUANTILE`` length, and the arc each piece comes from (None if none
+    was cut).
 
     The first pass bounds every arc not fetched by the largest arc radius, so a few long
     edges among short ones (a road layer's long straight segments) would leave most
@@ -447,22 +463,22 @@ def _split_long(a: NDArray, b: NDArray) -> tuple[NDArray, NDArray, NDArray | Non
     great circle between the two ends, so the pieces together are the arc itself and
     every distance is unchanged."""
     d = a - b
-    length = np.sqrt(_dot(d, d))
+    length = np.sqrt(_cdot(d, d))
     cap = float(np.quantile(length, SPLIT_QUANTILE)) if len(length) else 0.0
     if cap <= 0 or not (length > 2 * cap).any():
         return a, b, None
     pieces = np.where(length > 2 * cap, np.ceil(length / cap), 1).astype(np.int64)
-    arc = np.repeat(np.arange(len(a)), pieces)
+    arc = np.repeat(np.arange(len(length)), pieces)
     step = np.arange(len(arc)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
     frac = pieces[arc].astype("f8")
 
     def at(t: NDArray) -> NDArray:
-        v = a[arc] * (1.0 - t)[:, None] + b[arc] * t[:, None]
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
+        v = a[:, arc] * (1.0 - t) + b[:, arc] * t
+        return v / np.sqrt(_cdot(v, v))
 
     a2, b2 = at(step / frac), at((step + 1) / frac)
     first, last = step == 0, step == pieces[arc] - 1
-    a2[first], b2[last] = a[arc[first]], b[arc[last]]  # the original ends, exactly
+    a2[:, first], b2[:, last] = a[:, arc[first]], b[:, arc[last]]  # the original ends, exactly
     return a2, b2, arc
 
 
@@ -517,11 +533,11 @@ class FeatureIndex:
         coords, part_of = shapely.get_coordinates(parts, return_index=True)
         self._part = part_of  # per arc (set below): runs never join two parts
         self.is_points = bool(len(parts)) and bool(np.all(np.isin(shapely.get_type_id(parts), (0, 4))))
+        # Arc ends as columns (see ``_cols``) from here on.
         if self.is_points:
-            v = unit_vectors(coords[:, 0], coords[:, 1])
-            a = b = v
+            a = b = _unit_cols(coords[:, 0], coords[:, 1])
             self.feature = owner[part_of]
-            self._part = np.arange(len(v))
+            self._part = np.arange(a.shape[1])
         else:
             same = part_of[:-1] == part_of[1:]
             x0, y0 = coords[:-1][same].T
@@ -535,49 +551,46 @@ class FeatureIndex:
                 edge = np.repeat(np.arange(len(x0)), pieces)
                 step = np.arange(len(edge)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
                 t0 = step / pieces[edge]
-                t1 = (step + 1) / pieces[edge]
-                dx, dy = x1 - x0, y1 - y0
-                x0, y0, x1, y1 = (
-                    x0[edge] + t0 * dx[edge],
-                    y0[edge] + t0 * dy[edge],
-                    x0[edge] + t1 * dx[edge],
-                    y0[edge] + t1 * dy[edge],
-                )
                 self.feature = self.feature[edge]
                 self._part = self._part[edge]
-                a = unit_vectors(x0, y0)
-                b = unit_vectors(x1, y1)
+                a = _unit_cols(x0[edge] + t0 * (x1 - x0)[edge], y0[edge] + t0 * (y1 - y0)[edge])
+                # A piece ends where the next begins, but at the end of a part: there,
+                # at the part's last vertex.
+                last = np.r_[self._part[1:] != self._part[:-1], True]
+                b = np.empty_like(a)
+                b[:, :-1] = a[:, 1:]
+                b[:, last] = _unit_cols(x1[edge[last]], y1[edge[last]])
             else:  # each vertex converted once, then shared by the arcs on either side
-                v = unit_vectors(coords[:, 0], coords[:, 1])
-                a, b = v[:-1][same], v[1:][same]
+                v = _unit_cols(coords[:, 0], coords[:, 1])
+                a, b = v[:, :-1][:, same], v[:, 1:][:, same]
             a, b, piece_of = _split_long(a, b)
             if piece_of is not None:
                 self.feature, self._part = self.feature[piece_of], self._part[piece_of]
         mid = a + b
-        norm = np.linalg.norm(mid, axis=1, keepdims=True)
+        norm = np.sqrt(_cdot(mid, mid))
         # An arc between antipodes has no midpoint; its first end stands in.
         mid = np.where(norm > 1e-12, mid / np.where(norm == 0, 1.0, norm), a)
         # Half of each arc's angle, from its chord.
         d = a - b
-        self._half_arc = np.arcsin(np.minimum(np.sqrt(_dot(d, d)) / 2.0, 1.0))
-        self.mids = mid
+        self._half_arc = np.arcsin(np.minimum(np.sqrt(_cdot(d, d)) / 2.0, 1.0))
         # The search runs in ECEF metres on the ellipsoid: every point of an arc lies
         # within ``_r`` of its midpoint's ECEF position (the arc's angle from its
-        # midpoint times the largest radius of curvature).
-        self._emid = _ecef(mid)
+        # midpoint times the largest radius of curvature). The midpoints are rows (the
+        # k-d trees take rows).
+        self._emid = np.ascontiguousarray(_cecef(mid).T)
         self._r = self._half_arc * (LARGEST_RADIUS_M * (1 + 1e-12))
-        self._rmax = float(self._r.max()) if len(mid) else 0.0
+        self._rmax = float(self._r.max()) if len(self._r) else 0.0
         # The same arc, as a curve in ECEF, stays within ``_sag`` of the chord between
         # its ends: a unit-speed great circle carried to the ellipsoid has acceleration
         # under 1.031 a (the ellipsoid's metric factor and its first two derivatives in
         # z), and a curve strays from its chord by at most max|x''| t^2 / 8.
-        self._ea = _cecef(_cols(a))  # columns, as the kernels read them
-        self._ed = _cecef(_cols(b)) - self._ea
+        self._ea = _cecef(a)
+        self._ed = _cecef(b) - self._ea
         self._einv = _seg_inv(self._ed)
         self._sag = _sagitta(self._half_arc)
         self._runs: _Runs | None = None
         self._lock = threading.Lock()
-        self.arcs = Arcs.between(a, b)
+        self.arcs = Arcs.of_columns(a, b)
         # Pass 1 searches the arcs' midpoints (every arc within ``_rmax`` of its own).
         self.tree = KDTree(self._emid)
 
@@ -632,12 +645,18 @@ class FeatureIndex:
 
     def _build_runs(self, spacing_m: float, max_arcs: int) -> _Runs:
         if self._runs is None:
-            order = np.argsort(self._part, kind="stable")  # arcs in drawing order, by part
-            part = self._part[order]
+            # Arcs in drawing order, by part (as the layer gives them, unless a caller
+            # built the arrays otherwise): then every per-arc array is used as it is.
+            in_order = bool(np.all(self._part[1:] >= self._part[:-1]))
+            order = np.arange(len(self._part)) if in_order else np.argsort(self._part, kind="stable")
+
+            def by_run(v: NDArray) -> NDArray:
+                return v if in_order else v[..., order]
+            part = by_run(self._part)
             n_parts = int(part.max()) + 1
             rank = np.arange(len(part)) - np.searchsorted(part, np.arange(n_parts))[part]
             n_arcs = np.bincount(part, minlength=n_parts)
-            length = np.bincount(part, weights=2.0 * self._half_arc[order], minlength=n_parts)
+            length = np.bincount(part, weights=2.0 * by_run(self._half_arc), minlength=n_parts)
             stride = np.ceil(n_arcs / (np.ceil(length * EARTH_RADIUS_M / spacing_m) + 1))
             stride = np.clip(stride, 1, max_arcs).astype(np.int64)
             per_part = -(-n_arcs // stride)
@@ -646,17 +665,17 @@ class FeatureIndex:
             size = np.diff(start)
             rep = order[start[:-1] + size // 2]  # the middle arc stands for its run
             centre = self._emid[rep]
-            reach = _cgap(self._emid[order].T, centre[run].T) + self._r[order]
+            reach = _cgap(by_run(self._emid.T), centre[run].T) + by_run(self._r)
             radius = np.maximum.reduceat(reach, start[:-1]) * (1 + 1e-12) if len(size) else np.zeros(0)
             # A run also lies within ``width`` of the segment between its ends (distance
             # to a segment is convex: along each arc's chord it peaks at an end).
             s0 = self._ea[:, order[start[:-1]]]
             s1 = self._ea[:, order[start[1:] - 1]] + self._ed[:, order[start[1:] - 1]]
-            d, ea = s1 - s0, self._ea[:, order]
+            d, ea = s1 - s0, by_run(self._ea)
             inv = _seg_inv(d)
             s0r, dr, invr = s0[:, run], d[:, run], inv[run]
-            dev = np.maximum(_cseg(ea, s0r, dr, invr), _cseg(ea + self._ed[:, order], s0r, dr, invr))
-            dev += self._sag[order]
+            dev = np.maximum(_cseg(ea, s0r, dr, invr), _cseg(ea + by_run(self._ed), s0r, dr, invr))
+            dev += by_run(self._sag)
             width = np.maximum.reduceat(dev, start[:-1]) * (1 + 1e-12) + 1e-3 if len(size) else np.zeros(0)
             # Classes of runs by radius (RUN_CLASS_BASE_M, RUN_CLASS_STEP).
             cls = np.log(np.maximum(radius, RUN_CLASS_BASE_M) / RUN_CLASS_BASE_M) / np.log(RUN_CLASS_STEP)
