@@ -27,6 +27,20 @@ def _run(part: gpd.GeoDataFrame, query, layers, steps) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=part.geometry.name, crs=part.crs)
 
 
+def share(client, payload):
+    """One future holding ``payload`` (the query, its layers and steps), which each
+    worker fetches once, when its first task needs it.
+
+    Not ``scatter(..., broadcast=True)``: with distributed's active memory manager on
+    (the default) the extra copies are dropped again, and a broadcast scatter can hang
+    (dask/distributed#4907; seen here as two idle workers spinning in their event loops
+    on the second query of a process). A fresh key each time (``hash=False``): a second
+    query with the same layers does not race the release of the first one's data.
+    """
+    [future] = client.scatter([payload], hash=False)
+    return future
+
+
 def run_dask(sites: gpd.GeoDataFrame, query, layers, steps: Sequence, *, client=None,
              partitions: int | None = None) -> gpd.GeoDataFrame:
     """The steps on dask-geopandas partitions of ``sites``, scheduled on ``client``
@@ -44,7 +58,7 @@ def run_dask(sites: gpd.GeoDataFrame, query, layers, steps: Sequence, *, client=
     n = partitions or max(1, sum(client.nthreads().values()))
     n = max(1, min(n, len(sites) or 1))
     ddf = dask_geopandas.from_geopandas(sites, npartitions=n, sort=False)
-    shared = client.scatter((query, layers, tuple(steps)), broadcast=True)
+    shared = share(client, (query, layers, tuple(steps)))
     run = dask.delayed(lambda part, env: _run(part, *env))
     parts = client.compute([run(p, shared) for p in ddf.to_delayed()], sync=True)
     return gpd.GeoDataFrame(pd.concat(parts), geometry=sites.geometry.name, crs=sites.crs)

@@ -266,7 +266,9 @@ def run_dask_parts(path: str | Path, query, layers, steps, *, client, out_dir: s
     without ``out_dir`` the result gathered in part order."""
     parts = [str(p) for p in parquet_parts(path)]
     # Layers read by halo stay on disk; the small ones travel once to every worker.
-    shared = client.scatter((query, layers, tuple(steps), layer_path), broadcast=True)
+    from geo.query._engines import share
+
+    shared = share(client, (query, layers, tuple(steps), layer_path))
     tmp = None
     if out_dir is not None:
         out_dir = Path(out_dir)

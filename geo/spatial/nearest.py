@@ -132,10 +132,12 @@ def arc_chord_lower(xs: NDArray, a: NDArray, b: NDArray) -> NDArray:
     point of the arcs ``a``-``b`` (unit vectors) as carried to the ellipsoid: the distance
     to the ECEF segment between the arc's ends less its sagitta bound (see
     :class:`FeatureIndex`), row by row."""
-    ea, eb = _ecef(a), _ecef(b)
+    a, b = _cols(a), _cols(b)
+    ea = _cecef(a)
+    step = _cecef(b) - ea
     d = a - b
-    half = np.arcsin(np.minimum(np.sqrt(_dot(d, d)) / 2.0, 1.0))
-    return _seg_gap(xs, ea, eb) - _sagitta(half)
+    half = np.arcsin(np.minimum(np.sqrt(_cdot(d, d)) / 2.0, 1.0))
+    return _cseg(_cols(xs), ea, step, _seg_inv(step)) - _sagitta(half)
 
 
 def _sagitta(half_arc: NDArray) -> NDArray:
@@ -181,32 +183,6 @@ def _tol(bound: NDArray | float) -> NDArray:
     """A bound widened by rounding (1e-9 relative and 1 mm): the pairs a bound cuts are
     then strictly farther than the answer, never ties with it."""
     return bound * (1 + 1e-9) + 1e-3
-
-
-def _normalise(v: NDArray) -> NDArray:
-    n = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.where(n == 0, 1.0, n)
-
-
-def _cross(u: NDArray, v: NDArray) -> NDArray:
-    """Row-wise cross product (column arithmetic into one array: faster than np.cross
-    or stacking columns on big arrays)."""
-    out = np.empty((len(u), 3))
-    out[:, 0] = u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1]
-    out[:, 1] = u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2]
-    out[:, 2] = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
-    return out
-
-
-def _dot(u: NDArray, v: NDArray) -> NDArray:
-    return u[:, 0] * v[:, 0] + u[:, 1] * v[:, 1] + u[:, 2] * v[:, 2]
-
-
-def _normals(a: NDArray, b: NDArray) -> NDArray:
-    n = _cross(a, b)
-    nn = np.sqrt(_dot(n, n))
-    n /= np.where(nn > 1e-15, nn, np.inf)[:, None]
-    return n
 
 
 # The hot kernels work on columns: (3, n) arrays whose rows x, y, z are each contiguous,
@@ -417,12 +393,6 @@ def _lonlat_arrays(points) -> tuple[NDArray, NDArray]:
     return shapely.get_x(geoms), shapely.get_y(geoms)
 
 
-def _gap(u: NDArray, v: NDArray) -> NDArray:
-    """Row-wise Euclidean distances (ECEF metres)."""
-    d = u - v
-    return np.sqrt(_dot(d, d))
-
-
 def _spatial_order(lon: NDArray, lat: NDArray) -> NDArray:
     """Points in Morton (Z-order) order of a 65,536-square lon/lat grid: neighbours
     then query the KD-trees and gather arcs one after the other (several times fewer
@@ -436,15 +406,6 @@ def _spatial_order(lon: NDArray, lat: NDArray) -> NDArray:
     gx = np.clip((np.nan_to_num(lon) + 180.0) / 360.0 * 65535.0, 0, 65535)
     gy = np.clip((np.nan_to_num(lat) + 90.0) / 180.0 * 65535.0, 0, 65535)
     return np.argsort(spread(gx) | (spread(gy) << np.uint64(1)), kind="stable")
-
-
-def _seg_gap(x: NDArray, s0: NDArray, s1: NDArray) -> NDArray:
-    """Row-wise Euclidean distances (m) from points ``x`` to segments ``s0``-``s1``."""
-    d = s1 - s0
-    w = x - s0
-    t = np.clip(_dot(w, d) / np.maximum(_dot(d, d), 1e-300), 0.0, 1.0)
-    w -= t[:, None] * d
-    return np.sqrt(_dot(w, w))
 
 
 SPLIT_QUANTILE = 0.9
