@@ -24,13 +24,18 @@ ellipsoid:
    the midpoints and the runs' centres.
 3. ``k = 1``: the arcs with the nearest few midpoints are bounded, the most
    promising measured, then those that could beat it; if no arc beyond them can
-   (the last midpoint is farther than the bound plus the arc radius), the point is
-   settled. Other points, and all when ``k > 1``, search runs: the nearest runs
+   (the last midpoint is farther than the bound plus the largest arc radius), the
+   point is settled. So that a few long edges do not set that radius for everyone,
+   arcs over twice the layer's 90th-percentile length are cut into pieces of their
+   own great circle. A few points left are fetched wider; the rest, and all when
+   ``k > 1``, search runs: the nearest runs
    bound the k-th feature from above, every run in reach is fetched (runs grouped
    by radius, so a few wide runs do not widen every search), runs and then arcs
    that cannot beat their feature's and the k-th feature's bounds are dropped, and
    the rest measured, most promising first.
-4. Only pairs whose chord (lower bound) is within the best upper bound go to
+4. The arithmetic runs on (3, n) columns (each coordinate contiguous), and blocks of
+   neighbouring points go to threads (numpy, pykdtree and pyproj release the GIL).
+5. Only pairs whose chord (lower bound) is within the best upper bound go to
    ``Geod.inv``: every pair cut is strictly farther than the answer, so answers are
    those of measuring every arc. The only approximation is where on the arc the
    closest point lies (found on the sphere); its effect on the distance is second
