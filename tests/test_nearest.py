@@ -208,7 +208,7 @@ def test_railroad_nearest_near_and_far_match_brute_force(railroads):
 def test_ellipsoid_bounds_hold():
     """The search's bounds: the ECEF chord is below the WGS 84 geodesic and the arc bound
     above it, from metres to antipodes; an arc stays within its sagitta of its chord."""
-    from geo.spatial.nearest import _ecef, _geodesic_upper, _reach, _upper, unit_vectors
+    from geo.spatial._arcs import _ecef, _geodesic_upper, _reach, _upper, unit_vectors
 
     rng = np.random.default_rng(5)
     n = 20_000
@@ -297,7 +297,8 @@ def test_long_arcs_are_cut_into_pieces_of_the_same_great_circle():
     """A layer of short edges with a few long ones: the long ones (over twice the
     layer's 90th-percentile edge) become pieces no longer than it, each end on the original great circle
     and the original ends kept exactly; distances are those of the whole arc."""
-    from geo.spatial.nearest import _split_long, unit_vectors
+    from geo.spatial._arcs import unit_vectors
+    from geo.spatial.nearest import _split_long
 
     rng = np.random.default_rng(9)
     x0, y0 = rng.uniform(-10, 10, 200), rng.uniform(40, 50, 200)

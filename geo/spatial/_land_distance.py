@@ -37,8 +37,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geo.spatial._arcs import EARTH_RADIUS_M, GEOD, Arcs, arc_chord_lower, ecef, lonlat, unit_vectors
 from geo.spatial._kdtree import KDTree
-from geo.spatial.nearest import EARTH_RADIUS_M, GEOD, Arcs, arc_chord_lower, ecef, lonlat, unit_vectors
 
 SPHERE_SLACK = 0.0068
 """Largest relative difference between a spherical distance (geodetic latitudes on
