@@ -289,6 +289,7 @@ def test_threads_and_blocks_do_not_change_the_answer(roads):
         for field in ("point", "rank", "feature", "distance_m", "lon", "lat"):
             assert np.array_equal(getattr(one, field), getattr(four, field)), (k, cut, field)
     assert nearest._thread_count(20_000, 4) == 4 and nearest._thread_count(5_000, 4) == 1
+    assert 1 <= nearest._thread_count(10**8, None) <= nearest.MAX_THREADS
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(nearest._thread_count, 20_000, None).result() == 1
 

@@ -200,13 +200,18 @@ def _split_long(a: NDArray, b: NDArray) -> tuple[NDArray, NDArray, NDArray | Non
 MIN_BLOCK_POINTS = 4_096
 """Fewest points a thread is given (below that the threads cost more than they save)."""
 
+MAX_THREADS = 8
+"""Most threads by default: each k-d tree query also runs its own OpenMP team
+(pykdtree), so one thread per core on a big machine would oversubscribe it."""
+
 
 def _thread_count(n: int, threads: int | None) -> int:
     """Threads for a search of ``n`` points (see :meth:`FeatureIndex.query`)."""
     if threads is None:
         if threading.current_thread() is not threading.main_thread():
             return 1  # a worker of someone else's pool: it already keeps the cores busy
-        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        threads = min(cores, MAX_THREADS)
     return max(1, min(int(threads), n // MIN_BLOCK_POINTS))
 
 
@@ -566,9 +571,9 @@ class FeatureIndex:
         ``points`` are shapely Points in lon/lat. Points with fewer than ``k``
         features in range get fewer rows (none when nothing is in range). The points
         are searched in blocks of neighbouring points on up to ``threads`` threads
-        (default: one per core, at least ``MIN_BLOCK_POINTS`` points each, and one when
-        called from a thread other than the main one, as a dask worker does); the answer
-        does not depend on it.
+        (default: one per core, at most ``MAX_THREADS``, at least ``MIN_BLOCK_POINTS``
+        points each, and one when called from a thread other than the main one, as a
+        dask worker does); the answer does not depend on it.
         """
         lon, lat = _lonlat_arrays(points)
         n = len(lon)
